@@ -1,0 +1,9 @@
+"""Command families registered beside the verification commands of :mod:`spinefairbench.cli`.
+
+Each entry is a ``register(subparsers)`` function; keeping the list here
+lets ``cli.py`` stay one readable table while families grow in their own modules.
+"""
+
+from __future__ import annotations
+
+REGISTRARS: list = []
