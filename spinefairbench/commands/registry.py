@@ -6,4 +6,6 @@ lets ``cli.py`` stay one readable table while families grow in their own modules
 
 from __future__ import annotations
 
-REGISTRARS: list = []
+from spinefairbench.commands import suite
+
+REGISTRARS: list = [suite.register]
