@@ -83,11 +83,13 @@ def execute(args, command: str, body: Callable[[Context, Transcript], None], *, 
         nonlocal context
         if needs_bundle:
             context = make_context(args)
-            report_profile(context.profile, getattr(args, "quiet", False) or as_json)
         body(context, t)
 
     failure = run_body(guarded, transcript)
     status = 0 if failure is None else CHECK_FAILED_STATUS
+    if context is not None and failure is None:
+        # After success only: a failure is exactly one line on stderr.
+        report_profile(context.profile, getattr(args, "quiet", False) or as_json)
     if as_json:
         sys.stdout.write(json.dumps(verify_document(command, transcript, failure, status, context),
                                     indent=2, sort_keys=True, ensure_ascii=True, allow_nan=False,

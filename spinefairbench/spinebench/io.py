@@ -262,13 +262,18 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
     return target
 
 
-def dump_json(document: object) -> str:
+def dump_json(document: object, *, sort_keys: bool = True) -> str:
     """The house JSON form: indent 2, sorted keys, ASCII only, trailing newline; NaN is a bug.
+
+    Input files that carry meaning in their key order (a bank's rubric) are
+    written with ``sort_keys=False``.
 
     >>> dump_json({"b": None, "a": "é"})
     '{\\n  "a": "\\\\u00e9",\\n  "b": null\\n}\\n'
+    >>> dump_json({"b": 1, "a": 2}, sort_keys=False)
+    '{\\n  "b": 1,\\n  "a": 2\\n}\\n'
     """
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=True, allow_nan=False) + "\n"
+    return json.dumps(document, indent=2, sort_keys=sort_keys, ensure_ascii=True, allow_nan=False) + "\n"
 
 
 # --------------------------------------------------------------------------

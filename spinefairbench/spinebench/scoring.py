@@ -27,11 +27,11 @@ a stratified percentile bootstrap on one NumPy-compatible PCG64 stream
 (§3.4), so ``numpy`` reproduces every number bit for bit.
 
 >>> judgement_score([[4], [3], [5, 4, 3], [4], [2, 3, 4, 3]])
-73.0
+72.0
 >>> closed_qa_score(3, 100.0, 0, None)
 100.0
->>> total_score((2, 0, 1), (50.0, None, 80.0))
-60.0
+>>> total_score((1, 0, 1), (50.0, None, 80.0))
+65.0
 """
 
 from __future__ import annotations
@@ -176,15 +176,26 @@ def _percentile_interval(values: list[float]) -> Interval:
     return Interval(percentile_linear(ordered, 2.5), percentile_linear(ordered, 97.5))
 
 
-def _component_replicates(rng, values: Sequence, iterations: int, statistic) -> list[float]:
-    n = len(values)
-    replicates: list[float] = []
-    while len(replicates) < iterations:
-        rows = min(_BLOCK_ROWS, iterations - len(replicates))
+def _index_rows(rng, n: int, iterations: int):
+    """The rows of one component's ``iterations x n`` index matrix, in order."""
+    produced = 0
+    while produced < iterations:
+        rows = min(_BLOCK_ROWS, iterations - produced)
         draws = rng.integers(n, rows * n)
         for start in range(0, rows * n, n):
-            replicates.append(statistic(draws[start:start + n]))
-    return replicates
+            yield draws[start:start + n]
+        produced += rows
+
+
+def _mcq_replicates(rng, correct: Sequence[bool], iterations: int) -> list[float]:
+    flags = [1 if value else 0 for value in correct]
+    n = len(flags)
+    return [accuracy_score(sum(map(flags.__getitem__, row)), n) for row in _index_rows(rng, n, iterations)]
+
+
+def _report_replicates(rng, scores: Sequence[float], iterations: int) -> list[float]:
+    return [mean_report_score([scores[index] for index in row])
+            for row in _index_rows(rng, len(scores), iterations)]
 
 
 def stratified_bootstrap(text_correct: Sequence[bool], image_correct: Sequence[bool],
@@ -192,7 +203,7 @@ def stratified_bootstrap(text_correct: Sequence[bool], image_correct: Sequence[b
                          seed: int = DEFAULT_SEED) -> BootstrapIntervals:
     """Percentile CIs with each component resampled within itself from one PCG64 stream.
 
-    Components are drawn in the order text, image, report, each as a
+    Components are drawn in the order text, image, report, each as an
     ``iterations x N_k`` row-major index matrix; replicate ``b`` combines row
     ``b`` of each.  An empty component draws nothing and has no CI.
 
@@ -202,25 +213,19 @@ closed_qa=Interval(lower=100.0, upper=100.0), total=Interval(lower=100.0, upper=
     """
     rng = default_rng(seed)
     counts = (len(text_correct), len(image_correct), len(report_scores))
-    replicates: list[list[float] | None] = []
-    for values, is_mcq in ((text_correct, True), (image_correct, True), (report_scores, False)):
-        n = len(values)
-        if not n:
-            replicates.append(None)
-        elif is_mcq:
-            flags = [1 if value else 0 for value in values]
-            replicates.append(_component_replicates(
-                rng, flags, iterations, lambda row, flags=flags, n=n: accuracy_score(sum(map(flags.__getitem__, row)), n)))
-        else:
-            scores = list(values)
-            replicates.append(_component_replicates(
-                rng, scores, iterations, lambda row, scores=scores: mean_report_score([scores[i] for i in row])))
-    text, image, report = replicates
-    closed: list[float] | None = None
+    # Each list is complete before the next component draws: one stream, in component order.
+    text = _mcq_replicates(rng, text_correct, iterations) if counts[0] else None
+    image = _mcq_replicates(rng, image_correct, iterations) if counts[1] else None
+    report = _report_replicates(rng, list(report_scores), iterations) if counts[2] else None
+
+    def replicate(series: list[float] | None, b: int) -> float | None:
+        return None if series is None else series[b]
+
+    closed = None
     if text or image:
-        closed = [closed_qa_score(counts[0], text[b] if text else None, counts[1], image[b] if image else None)
+        closed = [closed_qa_score(counts[0], replicate(text, b), counts[1], replicate(image, b))
                   for b in range(iterations)]
-    total = [total_score(counts, [series[b] if series else None for series in replicates])
+    total = [total_score(counts, [replicate(series, b) for series in (text, image, report)])
              for b in range(iterations)]
     return BootstrapIntervals(*(None if series is None else _percentile_interval(series)
                                 for series in (text, image, report, closed, total)))

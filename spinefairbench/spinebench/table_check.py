@@ -276,7 +276,11 @@ def _check(column: str, row: TableRow, sizes: Sizes) -> Check:
 
 def check_table(table: Table, sizes: Sizes) -> TableCheck:
     """Recompute every derived column of every row against the row's reported inputs (§6.2)."""
-    derived = [column for column in ("closed_qa", "total") if column in table.columns]
+    # Closed-QA is a derived column only when the table also prints one of its
+    # inputs; in a table without text/image columns it is itself an input.
+    derives_closed_qa = "text" in table.columns or "image" in table.columns
+    derived = [column for column in ("closed_qa", "total")
+               if column in table.columns and (column == "total" or derives_closed_qa)]
     rows = tuple(RowCheck(row.line, row.model, tuple(_check(column, row, sizes) for column in derived))
                  for row in table.rows)
     ran = any(check.status != NOT_CHECKED for row in rows for check in row.checks)
