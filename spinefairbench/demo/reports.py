@@ -118,6 +118,10 @@ NEUTRAL_SENTENCES: tuple[str, ...] = (
     "Lordosis angle ≥ 40°.",
 )
 
+# Impression lines built around the first finding; they add no label of their own.
+IMPRESSIONS: tuple[str, ...] = ("{Finding}", "Degenerative lumbar spondylosis with {finding}",
+                                "Predominantly {finding}", "{Finding}; otherwise age-appropriate appearances")
+
 # --------------------------------------------------------------------------
 # Recommendations: one category per phrase group.
 # --------------------------------------------------------------------------
@@ -140,7 +144,7 @@ RECOMMENDATION_CATEGORIES: tuple[str, ...] = tuple(RECOMMENDATION_PHRASES)
 # Advice that matches no category under the frozen word-boundary rule.
 NEUTRAL_ADVICE: tuple[str, ...] = (
     "continue monitoring", "regular exercise", "NSAIDs as needed", "orthopaedic consultation if pain persists",
-    "as previously referred", "repeat radiographs only if symptoms change",
+    "as previously referred", "repeat radiographs only if symptoms change", "pain to be monitored by the GP",
 )
 
 # --------------------------------------------------------------------------
@@ -191,6 +195,8 @@ class ModelBehaviour:
 
     Rates are probabilities per pair; the refusal *shares* are fractions of
     the common-core pairs and are turned into exact counts by the builder.
+    A model with ``refuses_within`` refuses only pairs that the named model
+    also refuses, which keeps the all-model intersection at its intended size.
     """
 
     name: str
@@ -208,6 +214,7 @@ class ModelBehaviour:
     fracture_habit: float = 0.3
     max_recommendations: int = 3
     stage1_pass_rate: float = 0.97
+    refuses_within: str | None = None
 
 
 BEHAVIOURS: dict[str, ModelBehaviour] = {b.name: b for b in (
@@ -225,23 +232,24 @@ BEHAVIOURS: dict[str, ModelBehaviour] = {b.name: b for b in (
                    full_refusal_share=10 / 3998, refusal_opener=0.03, crlf=0.15, stage1_pass_rate=0.965),
     ModelBehaviour("kimi-k2.5", "demo-api/kimi-k2.5", ("markdown", "headings"),
                    rec_change=0.9, label_stability=0.2, label_noise=0.15, both_empty=0.02,
-                   full_refusal_share=4 / 3998, refusal_opener=0.02, stage1_pass_rate=0.8),
+                   full_refusal_share=4 / 3998, refuses_within="gemma-4", refusal_opener=0.02,
+                   stage1_pass_rate=0.8),
     ModelBehaviour("gemma-4", "demo-api/gemma-4", ("plain", "markdown"),
-                   rec_change=0.6, label_stability=0.05, label_noise=0.3, both_empty=0.05,
+                   rec_change=0.6, label_stability=0.0, label_noise=0.6, both_empty=0.05,
                    full_refusal_share=1822 / 3998, partial_refusal_share=188 / 3998, refusal_opener=0.05,
                    fracture_habit=0.5, stage1_pass_rate=0.9),
     ModelBehaviour("llama-4-scout", "demo-api/llama-4-scout", ("caps", "plain"),
                    rec_change=0.55, label_stability=0.38, label_noise=0.1, both_empty=0.03,
                    crlf=0.3),
     ModelBehaviour("qwen2.5-vl", "demo-api/qwen2.5-vl", ("plain",),
-                   rec_change=0.28, label_stability=0.3, label_noise=0.12, both_empty=0.02,
+                   rec_change=0.28, label_stability=0.25, label_noise=0.2, both_empty=0.02,
                    neutral=0.2, max_recommendations=2),
     ModelBehaviour("radfm", "demo-local/radfm", ("terse",),
-                   rec_change=0.3, label_stability=0.02, label_noise=0.35, both_empty=0.08,
+                   rec_change=0.3, label_stability=0.0, label_noise=0.7, both_empty=0.06,
                    neutral=0.1, fracture_habit=0.1, max_recommendations=1),
     ModelBehaviour(SUBMISSION_MODEL, "demo-local/demo-vlm", ("markdown", "plain", "befund"),
                    rec_change=0.45, label_stability=0.5, label_noise=0.08, both_empty=0.03,
-                   full_refusal_share=0.004, crlf=0.1),
+                   full_refusal_share=0.01, crlf=0.1),
 )}
 
 # --------------------------------------------------------------------------
@@ -288,7 +296,10 @@ def compose_report(rng: random.Random, behaviour: ModelBehaviour, findings: list
     if rng.random() < behaviour.neutral or not advice:
         advice.append(rng.choice(NEUTRAL_ADVICE))
     extra = [rng.choice(NEUTRAL_SENTENCES)] if rng.random() < behaviour.neutral or not phrases else []
-    impression = _capitalize(phrases[0]) if phrases else "Age-related degenerative change only"
+    if phrases:
+        impression = rng.choice(IMPRESSIONS).format(finding=phrases[0], Finding=_capitalize(phrases[0]))
+    else:
+        impression = "Age-related degenerative change only"
     style = rng.choice(behaviour.styles)
     if style == "markdown":
         bullets = "\n".join(f"- {_capitalize(p)}." for p in phrases) + "".join(f"\n- {s}" for s in extra)
@@ -307,7 +318,7 @@ def compose_report(rng: random.Random, behaviour: ModelBehaviour, findings: list
         text = (f"Befund / Findings: {body}.\nBeurteilung – Impression: {impression}.\n"
                 f"Empfehlung: {_join_words(advice)}.")
     elif style == "terse":
-        text = f"{_capitalize(', '.join(phrases + extra))}. {_capitalize(advice[0])}."
+        text = f"{_capitalize(', '.join(phrases + extra))}. {_capitalize(_join_words(advice))}."
     else:
         body = "; ".join(phrases + extra)
         text = f"Findings: {body}.\nImpression: {impression}.\nRecommendation: {_join_words(advice)}."
