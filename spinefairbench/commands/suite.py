@@ -226,9 +226,7 @@ def register(sub) -> None:
     p.set_defaults(func=run_demo)
     demo_sub = p.add_subparsers(dest="demo_command", metavar="build")
     build = demo_sub.add_parser("build", help="write a demo bundle (no verification)")
-    try:  # TEMPORARY until the builder lands
-        from spinefairbench.commands.demo_build import add_build_arguments, run_build
-    except ImportError:
-        return
+    from spinefairbench.commands.demo_build import add_build_arguments, run_build
+
     add_build_arguments(build)
     build.set_defaults(func=run_build)
