@@ -6,8 +6,8 @@ lets ``cli.py`` stay one readable table while families grow in their own modules
 
 from __future__ import annotations
 
-from spinefairbench.commands import report, spinebench, suite
+from spinefairbench.commands import fetch_verify, report, spinebench, suite
 from spinefairbench.release import scoring
 
-REGISTRARS: list = [suite.register, spinebench.register, report.register, scoring.register]
+REGISTRARS: list = [suite.register, spinebench.register, report.register, scoring.register, fetch_verify.register]
 suite.DEMO_HOOKS += [spinebench.demo_hook, report.demo_hook]

@@ -1,0 +1,1 @@
+"""Entry points under the published module names (``python -m spinefairbench.release.scoring``)."""
