@@ -10,4 +10,5 @@ from spinefairbench.commands import fetch_verify, report, spinebench, suite
 from spinefairbench.release import scoring
 
 REGISTRARS: list = [suite.register, spinebench.register, report.register, scoring.register, fetch_verify.register]
-suite.DEMO_HOOKS += [spinebench.demo_hook, report.demo_hook]
+# Order matters: the report hook collects the score files the scoring hook writes.
+suite.DEMO_HOOKS += [spinebench.demo_hook, scoring.demo_hook, report.demo_hook]

@@ -197,16 +197,25 @@ def demo_score_files(scratch: Path, bundle: Path) -> list[str]:
     return found
 
 
+DEMO_REPORT_NAME = "spinefairbench-demo-report.html"
+
+
 def demo_hook(context: Context, scratch: Path, args) -> list[Check]:
     """The demo's ``html report`` check: the report of the demo bundle, with any score files the demo wrote.
 
-    It goes into ``scratch``, or beside the kept bundle as ``<bundle>-report.html``.
+    It goes to ``--report FILE``, else beside the kept bundle as ``<bundle>-report.html``,
+    else to ``spinefairbench-demo-report.html`` in the current directory, so the
+    reviewer can open it after the temporary bundle is gone.
     The CIs are the frozen ones: the demo's ``table2`` check has already
     recomputed and matched them, and bootstrapping twice would only double the wait.
     """
     keep = getattr(args, "keep", None)
-    target = (Path(keep).absolute().with_name(Path(keep).name + "-report.html") if keep
-              else scratch / "report.html")
+    if getattr(args, "report", None):
+        target = Path(args.report).absolute()
+    elif keep:
+        target = Path(keep).absolute().with_name(Path(keep).name + "-report.html")
+    else:
+        target = Path(DEMO_REPORT_NAME).absolute()
     workers = getattr(args, "workers", 1)
 
     def body(out: Transcript) -> None:

@@ -220,6 +220,8 @@ def register(sub) -> None:
     p.add_argument("--preset", choices=("small", "full"), default="small")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--keep", default=None, metavar="DIR", help="build into DIR (must not exist) and keep it")
+    p.add_argument("--report", default=None, metavar="FILE",
+                   help="where to write the HTML report (default: spinefairbench-demo-report.html here)")
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--json", action="store_true")
     p.add_argument("--quiet", action="store_true")

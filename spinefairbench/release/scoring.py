@@ -261,3 +261,37 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def demo_hook(context, scratch: Path, args) -> list:
+    """Suite checks for ``reviewer_verify.py demo``: score the demo bundle's toy and common-core submissions.
+
+    The toy submission is scored like the published smoke test (1,000
+    iterations); the full common-core submission with the default 10,000
+    and the exploratory segment-consistency endpoint.  The score files land
+    in ``scratch`` where the HTML report picks them up.
+    """
+    from spinefairbench.commands.suite import Check
+
+    cases = (("score toy submission", "metrics/toy_submission.json", 1000),
+             ("score common-core submission", "submissions/demo_common_core_submission.json", 10000))
+    checks = []
+    for name, rel, iterations in cases:
+        output = Path(scratch) / f"score_{Path(rel).stem}.json"
+        namespace = argparse.Namespace(
+            artifacts=str(context.root), submission=str(context.root / rel), output=str(output), scope=None,
+            allow_partial=False, bootstrap_iterations=iterations, seed=42, profile=None,
+            segment_consistency=True, workers=getattr(args, "workers", 1))
+
+        def body(out, namespace=namespace) -> None:
+            run = prepare_score(namespace)
+            write_atomically(run.output, serialize(run.document))
+            for line in summary_lines(run.result, run.output):
+                out.emit(line)
+            out.facts.update(score_file=str(run.output), scope=run.result.scope)
+
+        command = (f"python -m spinefairbench.release.scoring score --artifacts {context.root} --submission "
+                   f"{context.root / rel} --output {output} --bootstrap-iterations {iterations} --segment-consistency")
+        checks.append(Check(name, command, body,
+                            lambda out: next(line for line in out.lines if line.startswith("Recommendation change"))))
+    return checks
