@@ -8,6 +8,7 @@ NumPy-identical stream and checks them to 1e-12.
 
 from __future__ import annotations
 
+import multiprocessing
 import statistics
 from dataclasses import dataclass
 
@@ -242,9 +243,50 @@ def table2_facts(row: Table2Row) -> dict:
 
 def table2(context: Context, out: Transcript, *, model: str, recompute_ci: bool, iterations: int, seed: int,
            workers: int = 1) -> None:
-    for name in selected_models(context, model):
+    models = selected_models(context, model)
+    if workers > 1 and len(models) > 1 and "fork" in multiprocessing.get_all_start_methods():
+        _table2_parallel(context, out, models, recompute_ci=recompute_ci, iterations=iterations, seed=seed,
+                         workers=workers)
+        return
+    for name in models:
         table2_model(context, out, name, recompute_ci=recompute_ci, iterations=iterations, seed=seed,
                      workers=workers)
+
+
+# Models run in worker processes for ``table2 --model all --workers N``.  Each
+# worker loads the panels it needs once and reuses the bootstrap stream; the
+# parent replays every model's lines in roster order and stops at the first
+# failure, so the output is exactly the sequential run's.
+_WORKER_CONTEXT: Context | None = None
+
+
+def _start_worker(root, profile) -> None:
+    global _WORKER_CONTEXT
+    _WORKER_CONTEXT = Context(root, profile)
+
+
+def _table2_job(job: tuple) -> tuple[list[str], dict, str | None]:
+    from spinefairbench.commands.framework import run_body
+
+    model, recompute_ci, iterations, seed = job
+    out = Transcript()
+    failure = run_body(lambda t: table2_model(_WORKER_CONTEXT, t, model, recompute_ci=recompute_ci,
+                                              iterations=iterations, seed=seed), out)
+    return out.lines, out.facts, failure
+
+
+def _table2_parallel(context: Context, out: Transcript, models: list[str], *, recompute_ci: bool,
+                     iterations: int, seed: int, workers: int) -> None:
+    jobs = [(name, recompute_ci, iterations, seed) for name in models]
+    pool_context = multiprocessing.get_context("fork")
+    with pool_context.Pool(min(workers, len(models)), initializer=_start_worker,
+                           initargs=(context.root, context.profile)) as pool:
+        for lines, facts, failure in pool.imap(_table2_job, jobs):
+            for line in lines:
+                out.emit(line)
+            out.facts.setdefault("models", {}).update(facts.get("models", {}))
+            if failure:
+                raise SpineFairBenchError(failure)
 
 
 # ----------------------------------------------------------------------------- gap-sensitivity

@@ -25,7 +25,7 @@ extract_labels = KeywordClassifier(keyword_registry("diagnostic_labels"))
 extract_labels_strict = KeywordClassifier(keyword_registry("diagnostic_labels", strict=True))
 
 REGISTRY_SIZE = len(extract_labels.categories)
-CATEGORIES_SORTED = tuple(sorted(name for name, _ in extract_labels.categories))
+CATEGORIES_SORTED = tuple(sorted(name for name, _words, _pattern in extract_labels.categories))
 
 
 def compute_jaccard(first: Set[str], second: Set[str]) -> float:

@@ -33,6 +33,22 @@ def _compile_all(key: str) -> tuple[re.Pattern[str], ...]:
 
 
 _REFUSAL = _compile_all("refusal_patterns")
+
+# Every refusal pattern contains one of these lower-case literals, so a text
+# whose lower-cased form contains none of them cannot match any refusal
+# pattern.  IGNORECASE also lets four non-ASCII letters (U+0130, U+0131,
+# U+017F, U+212A) match ASCII letters where str.lower() does not map them the
+# same way; texts containing those skip the shortcut.  A test keeps this list
+# in step with the patterns.
+REFUSAL_LITERALS = ("unable to", "i can", "cannot provide", "not able to", "m not ", "consult a ")
+_CASE_FOLD_EXCEPTIONS = frozenset("\u0130\u0131\u017f\u212a")
+
+
+def _may_refuse(text: str) -> bool:
+    if not _CASE_FOLD_EXCEPTIONS.isdisjoint(text):
+        return True
+    lowered = text.lower()
+    return any(literal in lowered for literal in REFUSAL_LITERALS)
 _DIRECT = _compile_all("direct_clinical_content_patterns")
 _HEDGED = _compile_all("hedged_clinical_patterns")
 
@@ -41,7 +57,7 @@ def classify_response(text: str | None) -> str:
     """Classify one report text by the frozen algorithm (steps 1-5)."""
     if not text or not text.strip():
         return FULL_REFUSAL
-    if not any(p.search(text) for p in _REFUSAL):
+    if not _may_refuse(text) or not any(p.search(text) for p in _REFUSAL):
         return GENUINE
     if any(p.search(text) for p in _DIRECT):
         return GENUINE

@@ -144,3 +144,30 @@ def test_sidecar_cleanliness_rules():
     assert not sidecar_is_clean({"status": "valid", "html_garbage_detected": True})
     assert sidecar_is_clean({"status": "valid", "html_garbage_detected": False, "html_garbage": True})
     assert not sidecar_is_clean(None)
+
+
+def test_refusal_shortcut_literals_cover_every_pattern():
+    from spinefairbench.metrics.refusal_detector import REFUSAL_LITERALS
+
+    patterns = frozen_definitions()["refusal_detector"]["refusal_patterns"]
+    # Each pattern must force one literal: check on the shortest texts each pattern accepts.
+    witnesses = ["i'm unable to", "i am unable to", "i can't analyze image", "i cannot read x-ray",
+                 "cannot provide diagnosis", "not able to analyze", "i'm not qualified", "i am not able",
+                 "consult a radiologist", "consult a qualified medical", "i can not give medical"]
+    for pattern in patterns:
+        matched = [w for w in witnesses if re.search(pattern, w, re.IGNORECASE)]
+        assert matched, pattern
+        assert all(any(literal in w for literal in REFUSAL_LITERALS) for w in matched), pattern
+
+
+def test_refusal_shortcut_is_exact_on_random_texts():
+    from spinefairbench.metrics import refusal_detector as rd
+
+    patterns = [re.compile(p, re.IGNORECASE) for p in frozen_definitions()["refusal_detector"]["refusal_patterns"]]
+    pieces = ["I'm ", "I am ", "unable to ", "I can't ", "cannot provide ", "not able to ", "not qualified ",
+              "consult a ", "radiologist", "interpret ", "image", "X-ray", "\u017f", "\u212a", "\u0130", "\n", " ",
+              "UNABLE TO", "Can Not ", "diagnosis", "CONſULT A "]
+    rng = random.Random(11)
+    for _ in range(4000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 9)))
+        assert rd._may_refuse(text) or not any(p.search(text) for p in patterns), text
