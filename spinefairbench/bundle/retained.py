@@ -54,9 +54,20 @@ def panel_rel(panel: str, name: str) -> str:
     return os.path.join(PANELS_DIR, panel, name)
 
 
+# The only fields the checks read; other fields of a row are dropped when indexing.
+_READ_FIELDS = ("pair_id", "image_role", "response", "error", "pair_source_id", "source_id")
+
+
 def _panel_index(root: Path, panel: str, cache: dict) -> _PanelIndex:
+    """Rows of one panel grouped by model, keeping only the fields that are read.
+
+    Only the most recent panel stays cached: models are visited panel by
+    panel, and a full-scale panel file is the largest object of a run.
+    """
     key = ("panel-index", panel)
     if key not in cache:
+        for stale in [k for k in cache if isinstance(k, tuple) and k[0] == "panel-index"]:
+            del cache[stale]
         rel = panel_rel(panel, "evaluation_results.json")
         rows = load_json(root / rel, rel)
         if not isinstance(rows, list):
@@ -70,7 +81,8 @@ def _panel_index(root: Path, panel: str, cache: dict) -> _PanelIndex:
                 continue
             model = row.get("model")
             if isinstance(model, str):
-                by_model.setdefault(model, []).append((index, row))
+                by_model.setdefault(model, []).append((index, {k: row[k] for k in _READ_FIELDS if k in row}))
+            rows[index] = None  # let the full row go as soon as it is indexed
         cache[key] = _PanelIndex(by_model, first_non_object)
     return cache[key]
 
