@@ -17,7 +17,6 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
 from spinefairbench import __version__
 from spinefairbench.bundle.paths import bundle_root

@@ -35,9 +35,9 @@ from spinefairbench.commands.framework import Context, Transcript, report_profil
 from spinefairbench.commands.suite import Check, CheckResult, reviewer_checks, run_check
 from spinefairbench.errors import SpineFairBenchError
 from spinefairbench.report.html import count_figures, render_report
+from spinefairbench.atomic import write_atomically
 from spinefairbench.report.progress import Progress
 from spinefairbench.scoring import SCORE_SCHEMA
-from spinefairbench.scoring.document import write_atomically
 from spinefairbench.scoring.secondary import score_file_from_document
 
 INPUT_ERROR_STATUS = 1
@@ -133,10 +133,7 @@ def build_report(context: Context, *, score_paths: list[str], recompute_ci: bool
 def write_report(path: Path, page: str) -> int:
     """Write atomically; return the size in bytes."""
     data = page.encode("utf-8")
-    try:
-        write_atomically(path, data)
-    except SpineFairBenchError as error:  # the shared writer names score JSON; say what failed here
-        raise SpineFairBenchError(error.message.replace("score JSON", "report"), path=error.path) from None
+    write_atomically(path, data, what="report")
     return len(data)
 
 

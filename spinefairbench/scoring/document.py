@@ -27,12 +27,10 @@ removed again if the write fails.
 from __future__ import annotations
 
 import json
-import os
-import secrets
 from datetime import datetime, timezone
 from pathlib import Path
 
-from spinefairbench.errors import SpineFairBenchError
+from spinefairbench.atomic import write_atomically as atomic_write
 from spinefairbench.scoring import SCORE_SCHEMA
 from spinefairbench.scoring.core import (BOOTSTRAP_METHOD, COMPARABILITY_BASIS, FULL_REFUSAL_POLICY,
                                          PARTIAL_REFUSAL_POLICY, Estimate, ScoredPair, ScoreResult)
@@ -194,35 +192,5 @@ def serialize(document: dict) -> bytes:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Create missing parents, write a temporary file beside ``path`` and move it into place.
-
-    On any failure the temporary file and the directories created here are
-    removed and an existing ``path`` is left untouched.
-    """
-    created = []
-    temporary = None
-    try:
-        for parent in reversed(path.parents):
-            if not parent.exists():
-                parent.mkdir()
-                created.append(parent)
-        temporary = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
-        # O_EXCL: never write through someone else's file; 0o666 lets the umask decide, as open() would.
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except OSError as error:
-        if temporary is not None:
-            try:
-                temporary.unlink()
-            except OSError:
-                pass
-        for directory in reversed(created):
-            try:
-                directory.rmdir()
-            except OSError:
-                break
-        raise SpineFairBenchError(f"cannot write score JSON: {error.strerror or error}", path=str(path)) from None
+    """Write a score JSON atomically (see :mod:`spinefairbench.atomic`)."""
+    atomic_write(path, data, what="score JSON")

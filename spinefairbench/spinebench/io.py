@@ -26,12 +26,12 @@ import codecs
 import json
 import os
 import re
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from json.decoder import scanstring
 from pathlib import Path
 
+from spinefairbench.atomic import write_atomically
 from spinefairbench.errors import SpineFairBenchError
 from spinefairbench.spinebench.levels import is_canonical_level
 
@@ -245,20 +245,9 @@ def read_jsonl(path: str) -> list[tuple[int, object]]:
 
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
-    """Write ``text`` (UTF-8, ``\\n`` line ends) via a temporary file in the same folder and ``os.replace``."""
+    """Write ``text`` as UTF-8 atomically (see :mod:`spinefairbench.atomic`)."""
     target = Path(path)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-                stream.write(text)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    except OSError as error:
-        raise SpineFairBenchError(f"cannot write file ({error.strerror or error})", path=str(path)) from None
+    write_atomically(target, text.encode("utf-8"))
     return target
 
 

@@ -194,15 +194,16 @@ def test_failed_checks_still_give_a_report_with_status_zero(bundle, tmp_path):
     assert "frozen" in text_of(by_id(ET.parse(out).getroot(), "table2"))
 
 
-def test_demo_hook_writes_the_report_into_scratch(bundle, tmp_path):
+def test_demo_hook_writes_the_report_into_the_current_directory(bundle, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     context = Context(bundle, select_profile(bundle, None))
-    checks = report_command.demo_hook(context, tmp_path, Namespace(keep=None, workers=1))
+    checks = report_command.demo_hook(context, tmp_path / "scratch", Namespace(keep=None, workers=1, report=None))
     assert [check.name for check in checks] == ["html report"]
     result = run_check(checks[0])
     assert result.status == "PASS", result.failure
-    assert (tmp_path / "report.html").is_file()
+    assert (tmp_path / report_command.DEMO_REPORT_NAME).is_file()
     assert WRITTEN.fullmatch(result.key)
-    ET.parse(tmp_path / "report.html")
+    ET.parse(tmp_path / report_command.DEMO_REPORT_NAME)
 
 
 # --------------------------------------------------------------------------
