@@ -248,9 +248,11 @@ def table2(context: Context, out: Transcript, *, model: str, recompute_ci: bool,
         _table2_parallel(context, out, models, recompute_ci=recompute_ci, iterations=iterations, seed=seed,
                          workers=workers)
         return
-    for name in models:
-        table2_model(context, out, name, recompute_ci=recompute_ci, iterations=iterations, seed=seed,
-                     workers=workers)
+    with out.progress("table2") as progress:
+        for done, name in enumerate(models):
+            progress.update(done, len(models), name)
+            table2_model(context, out, name, recompute_ci=recompute_ci, iterations=iterations, seed=seed,
+                         workers=workers)
 
 
 # Models run in worker processes for ``table2 --model all --workers N``.  Each

@@ -20,6 +20,7 @@ from spinefairbench import __version__
 from spinefairbench.bundle.paths import bundle_root
 from spinefairbench.bundle.profile import CODE_ROOT, ReleaseProfile, select_profile
 from spinefairbench.errors import SpineFairBenchError
+from spinefairbench.report.progress import Progress
 
 VERIFY_SCHEMA = "spinefairbench-verify-v1"
 CHECK_FAILED_STATUS = 1
@@ -30,8 +31,13 @@ class Transcript:
     """Collects what a command prints (``lines``) and the facts behind them (``facts``)."""
 
     echo: bool = False
+    quiet: bool = True
     lines: list[str] = field(default_factory=list)
     facts: dict = field(default_factory=dict)
+
+    def progress(self, label: str) -> Progress:
+        """A stderr progress line for a long step (silent unless on a terminal and not ``--quiet``)."""
+        return Progress(label, quiet=self.quiet)
 
     def emit(self, *parts: object) -> None:
         """Print one line the way Python ``print`` joins its arguments."""
@@ -76,7 +82,7 @@ def run_body(body: Callable[[Transcript], None], transcript: Transcript) -> str 
 def execute(args, command: str, body: Callable[[Context, Transcript], None], *, needs_bundle: bool = True) -> int:
     """Run one verification command with the published output and exit behaviour."""
     as_json = getattr(args, "json", False)
-    transcript = Transcript(echo=not as_json)
+    transcript = Transcript(echo=not as_json, quiet=getattr(args, "quiet", False))
     context: Context | None = None
 
     def guarded(t: Transcript) -> None:

@@ -16,9 +16,10 @@ DEFAULT_MANIFEST = CODE_ROOT / "SHA256SUMS.txt"
 ARCHIVE_VARIANTS = ("anonymous", "personal")
 
 
-def checksums(out: Transcript, manifest: str | None, progress=None) -> None:
+def checksums(out: Transcript, manifest: str | None) -> None:
     path = Path(manifest) if manifest else DEFAULT_MANIFEST
-    count = verify_manifest(path, progress=progress)
+    with out.progress(f"checksums {path.name}") as progress:
+        count = verify_manifest(path, progress=progress.update)
     out.emit(f"Checksum verification: {count} files OK")
     out.facts.update(manifest=str(path), files_ok=count)
 

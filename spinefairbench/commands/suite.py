@@ -22,6 +22,7 @@ from spinefairbench.bundle.profile import CODE_ROOT, select_profile
 from spinefairbench.commands import endpoints, integrity, inventory, mitigation, radiologist
 from spinefairbench.commands.framework import Context, Transcript, json_safe, run_body
 from spinefairbench.errors import SpineFairBenchError
+from spinefairbench.report.progress import Progress
 
 SUITE_SCHEMA = "spinefairbench-suite-v1"
 
@@ -59,6 +60,16 @@ def run_check(check: Check) -> CheckResult:
     if failure is None:
         return CheckResult(check.name, check.command, "PASS", check.key(out), tuple(out.lines), None, out.facts)
     return CheckResult(check.name, check.command, "FAIL", failure, tuple(out.lines), failure, out.facts)
+
+
+def run_checks(checks: list[Check], *, quiet: bool) -> list[CheckResult]:
+    """Run checks in order, with one stderr progress line for the whole suite."""
+    results = []
+    with Progress("checks", quiet=quiet) as progress:
+        for done, check in enumerate(checks):
+            progress.update(done, len(checks), check.name)
+            results.append(run_check(check))
+    return results
 
 
 def _last_line(out: Transcript) -> str:
@@ -167,7 +178,7 @@ def run_all(args) -> int:
         return 1
     checks = reviewer_checks(context, recompute_ci=not args.no_recompute_ci, workers=args.workers,
                              supplement=args.supplement)
-    results = [run_check(check) for check in checks]
+    results = run_checks(checks, quiet=args.quiet)
     return print_results(results, as_json=args.json, extra={"profile": context.profile.describe(),
                                                              "artifacts": str(root)})
 
@@ -186,8 +197,8 @@ def run_demo(args) -> int:
             return 1
         if not args.json:
             sys.stdout.write(f"Demo bundle ({args.preset}, seed {args.seed}): {bundle.root}\n\n")
-        results = [run_check(check) for check in reviewer_checks(context, workers=args.workers)]
-        results += [run_check(check) for check in demo_extra_checks(context, Path(scratch), args)]
+        checks = reviewer_checks(context, workers=args.workers) + demo_extra_checks(context, Path(scratch), args)
+        results = run_checks(checks, quiet=args.quiet)
         return print_results(results, as_json=args.json,
                              extra={"profile": context.profile.describe(), "artifacts": str(bundle.root),
                                     "demo": {"preset": args.preset, "seed": args.seed}})
