@@ -94,6 +94,11 @@ def build_parser(prog: str | None = None, roster: list[str] | None = None) -> ar
         _common(p, bundle=True)
         p.set_defaults(func=_bundle(body, name))
 
+    sub.choices["dataset"].add_argument("--check-png", action="store_true",
+                                        help="also check each image's PNG signature and header (not in the published "
+                                             "verifier)")
+    sub.choices["dataset"].set_defaults(func=_bundle(inventory.dataset, "dataset", check_png="check_png"))
+
     p = sub.add_parser("parse-sample", help="show the parsed labels of one retained pair")
     _common(p, bundle=True)
     p.add_argument("--model", default="gpt-5.4")

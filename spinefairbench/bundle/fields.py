@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from spinefairbench.errors import SpineFairBenchError
 
 
@@ -41,7 +43,10 @@ def number_at(document, path: str, *, source: str) -> float:
     value = dig(document, path, source=source)
     if not isinstance(value, (int, float)):
         raise SpineFairBenchError(f"expected a number, found {json_type(value)}", path=source, field=path)
-    return value
+    try:
+        return float(value)
+    except OverflowError:  # an integer beyond the double range: it can only fail its check
+        return math.inf if value > 0 else -math.inf
 
 
 def within(a: float, b: float, tolerance: float) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 from pathlib import Path
 
 from spinefairbench.errors import SpineFairBenchError
@@ -42,7 +43,12 @@ def _line_col(text: str, pos: int) -> tuple[int, int]:
 
 
 def parse_json_text(text: str, display: str, *, strict: bool = False):
-    """Parse JSON text; ``strict`` also rejects NaN/Infinity and duplicate keys.
+    """Parse JSON text into one one-line error on failure; ``strict`` also refuses non-standard input.
+
+    Strict mode rejects duplicate keys, ``NaN``/``Infinity`` and numbers that
+    overflow to infinity, naming the line and column of the first offence.
+    Both modes turn integers beyond Python's digit limit and excessive
+    nesting into errors instead of crashes.
 
     >>> parse_json_text('{"a": 1}', "x.json")
     {'a': 1}
@@ -50,51 +56,113 @@ def parse_json_text(text: str, display: str, *, strict: bool = False):
     Traceback (most recent call last):
     ...
     spinefairbench.errors.SpineFairBenchError: x.json:1:10: duplicate key 'a'
-    >>> parse_json_text('[1, NaN]', "x.json", strict=True)
+    >>> parse_json_text('[1,\\n NaN]', "x.json", strict=True)
     Traceback (most recent call last):
     ...
-    spinefairbench.errors.SpineFairBenchError: x.json: non-finite number NaN is not allowed
+    spinefairbench.errors.SpineFairBenchError: x.json:2:2: non-finite number NaN is not allowed
+    >>> parse_json_text('[1e999]', "x.json", strict=True)
+    Traceback (most recent call last):
+    ...
+    spinefairbench.errors.SpineFairBenchError: x.json:1:2: non-finite number 1e999 is not allowed
     """
-    hooks = {}
-    if strict:
-        def reject_constant(name: str):
-            raise SpineFairBenchError(f"non-finite number {name} is not allowed", path=display)
-
-        def reject_duplicates(pairs):
-            seen = {}
-            for key, value in pairs:
-                if key in seen:
-                    raise _DuplicateKey(key)
-                seen[key] = value
-            return seen
-
-        hooks = {"parse_constant": reject_constant, "object_pairs_hook": reject_duplicates}
+    hooks = {"parse_constant": _reject, "object_pairs_hook": _reject_duplicates,
+             "parse_float": _finite_float} if strict else {}
     try:
         return json.loads(text, **hooks)
     except json.JSONDecodeError as error:
         line, col = _line_col(text, error.pos)
         raise SpineFairBenchError(f"invalid JSON: {error.msg}", path=display, line=line, column=col) from None
-    except _DuplicateKey as error:
-        line, col = _locate_key(text, error.key)
-        raise SpineFairBenchError(f"duplicate key {error.key!r}", path=display, line=line, column=col) from None
+    except _NotStrictJSON:
+        parse_json_text(text, display)  # a syntax error anywhere is reported before strictness
+        offence = first_strictness_offence(text)
+        if offence is None:  # cannot happen for text the strict hooks refused; keep the file named anyway
+            raise SpineFairBenchError("invalid JSON: non-standard content", path=display) from None
+        position, message = offence
+        line, col = _line_col(text, position)
+        raise SpineFairBenchError(message, path=display, line=line, column=col) from None
     except RecursionError:
         raise SpineFairBenchError("invalid JSON: nesting is too deep", path=display) from None
+    except ValueError as error:  # int() beyond sys.get_int_max_str_digits()
+        raise SpineFairBenchError(f"invalid JSON: {json_value_error(error)}", path=display) from None
 
 
-class _DuplicateKey(Exception):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
+def json_value_error(error: ValueError) -> str:
+    """Describe a ``ValueError`` that ``json.loads`` raises outside JSON syntax (huge integers).
+
+    >>> json_value_error(ValueError("Exceeds the limit (4300 digits) for integer string conversion"))
+    'integer with more than 4300 digits'
+    """
+    match = re.search(r"limit \((\d+) digits\)", str(error))
+    return f"integer with more than {match.group(1)} digits" if match else str(error)
 
 
-def _locate_key(text: str, key: str) -> tuple[int | None, int | None]:
-    """Position of the second occurrence of a key token (best effort, for the message)."""
-    token = json.dumps(key)
-    first = text.find(token)
-    second = text.find(token, first + 1) if first >= 0 else -1
-    if second < 0:
-        return None, None
-    return _line_col(text, second)
+class _NotStrictJSON(Exception):
+    """Raised by the strict hooks; the offence is then located by :func:`first_strictness_offence`."""
+
+
+def _reject(_name):
+    raise _NotStrictJSON
+
+
+def _reject_duplicates(pairs):
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _NotStrictJSON
+    return result
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise _NotStrictJSON
+    return value
+
+
+_JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\]:,]|-?Infinity|NaN|[^\s{}\[\]:,"]+')
+
+
+def first_strictness_offence(text: str) -> tuple[int, str] | None:
+    """``(offset, message)`` of the first repeated key, non-finite literal or overflowing number.
+
+    A tokenizer with a stack of open containers: for each open object, the
+    keys seen so far and whether a key or a value comes next.
+
+    >>> first_strictness_offence('[{"k": 1}, {"k": 2}]') is None
+    True
+    >>> first_strictness_offence('{"o": {"k": 1}, "k": {"k": NaN}}')
+    (27, 'non-finite number NaN is not allowed')
+    >>> first_strictness_offence('{"\\\\u0061": 1, "a": 2}')
+    (14, "duplicate key 'a'")
+    """
+    stack: list[tuple[set, list[bool]] | None] = []  # per open object: (keys, [expecting a key])
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group()
+        top = stack[-1] if stack else None
+        if token == "{":
+            stack.append((set(), [True]))
+        elif token == "[":
+            stack.append(None)
+        elif token in "}]":
+            stack.pop()
+        elif token == ",":
+            if top is not None:
+                top[1][0] = True
+        elif token == ":":
+            top[1][0] = False
+        elif token.startswith('"'):
+            if top is not None and top[1][0]:
+                key = json.loads(token)
+                if key in top[0]:
+                    return match.start(), f"duplicate key {key!r}"
+                top[0].add(key)
+        elif token in ("NaN", "Infinity", "-Infinity") or _overflows(token):
+            return match.start(), f"non-finite number {token} is not allowed"
+    return None
+
+
+def _overflows(token: str) -> bool:
+    """A JSON float literal too large for a double (``1e999``); integers stay exact."""
+    return token[0] in "-0123456789" and any(c in token for c in ".eE") and math.isinf(float(token))
 
 
 def load_json(path: Path, display: str | None = None, *, strict: bool = False):
@@ -155,6 +223,9 @@ def parse_jsonl(path: Path, display_name: str) -> list:
             raise SpineFairBenchError(f"Invalid JSON in {display_name} line {number}: {error.msg}") from None
         except RecursionError:
             raise SpineFairBenchError(f"Invalid JSON in {display_name} line {number}: nesting is too deep") from None
+        except ValueError as error:
+            raise SpineFairBenchError(f"Invalid JSON in {display_name} line {number}: "
+                                      f"{json_value_error(error)}") from None
     return rows
 
 
@@ -167,7 +238,8 @@ def read_csv_rows(path: Path, display: str | None = None) -> list[dict]:
             try:
                 return list(reader)
             except csv.Error as error:
-                raise SpineFairBenchError(f"invalid CSV: {error}", path=shown, line=reader.line_num) from None
+                # The inner reader's count: DictReader's only moves on after a good row.
+                raise SpineFairBenchError(f"invalid CSV: {error}", path=shown, line=reader.reader.line_num) from None
     except UnicodeDecodeError as error:
         raise SpineFairBenchError(f"invalid UTF-8 (byte offset {error.start})", path=shown) from None
     except OSError as error:

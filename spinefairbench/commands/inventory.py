@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from spinefairbench.bundle import png
 from spinefairbench.bundle.fields import dig
 from spinefairbench.bundle.loaders import count_lines, load_json, load_json_object, parse_jsonl
 from spinefairbench.bundle.paths import contained, required
@@ -107,7 +108,7 @@ def _source_mapping_matches(entry: dict, images: dict) -> bool:
         return False
 
 
-def dataset(context: Context, out: Transcript) -> None:
+def dataset(context: Context, out: Transcript, check_png: bool = False) -> None:
     root = context.root
     required(root, DATASET_MANIFEST)
     manifest = load_object(root, DATASET_MANIFEST)
@@ -142,6 +143,8 @@ def dataset(context: Context, out: Transcript) -> None:
         image = contained(root, path)
         if not image.is_file() or image.stat().st_size != row.get("counterfactual_image_size_bytes"):
             raise SpineFairBenchError(f"Released image missing or size mismatch: {path}")
+        if check_png:
+            png.check_png(image, path)
         recorded.add(root / path)
         source_images.setdefault(row["source_id"], {})[row["edit_label"]] = path
     if set(glob_entries(root / "dataset", "*.png")) != recorded:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from spinefairbench.bundle.checksums import sha256_file
-from spinefairbench.bundle.loaders import load_json, read_text
+from spinefairbench.bundle.loaders import json_value_error, load_json, read_text
 from spinefairbench.bundle.validation import EDIT_LABELS
 from spinefairbench.errors import SpineFairBenchError
 
@@ -126,6 +126,8 @@ def read_jsonl_objects(path: Path, display: str) -> list[tuple[int, dict]]:
             raise SpineFairBenchError(f"Invalid JSONL at {display}:{number}: {error}") from None
         except RecursionError:
             raise SpineFairBenchError(f"Invalid JSONL at {display}:{number}: nesting is too deep") from None
+        except ValueError as error:
+            raise SpineFairBenchError(f"Invalid JSONL at {display}:{number}: {json_value_error(error)}") from None
         if not isinstance(value, dict):
             raise SpineFairBenchError(f"JSONL row must be an object at {display}:{number}")
         rows.append((number, value))

@@ -20,8 +20,6 @@ crashes or silently guesses, and more lenient in one deliberate place:
 from __future__ import annotations
 
 import hashlib
-import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -197,59 +195,4 @@ def parse_submission_text(text: str, display: str):
     ...
     spinefairbench.errors.SpineFairBenchError: s.json:1:17: invalid JSON: Expecting value
     """
-    try:
-        return parse_json_text(text, display, strict=True)
-    except SpineFairBenchError:
-        # The strict parser knows *that* a key repeats or a literal is non-finite, not
-        # where.  A syntax error anywhere is reported first (located by the plain
-        # parse); otherwise the first offence is found exactly.
-        parse_json_text(text, display)
-        offence = first_strictness_offence(text)
-        if offence is None:
-            raise
-        position, message = offence
-        line = text.count("\n", 0, position) + 1
-        column = position - text.rfind("\n", 0, position)
-        raise SpineFairBenchError(message, path=display, line=line, column=column) from None
-
-
-_JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\]:,]|-?Infinity|NaN|[^\s{}\[\]:,"]+')
-
-
-def first_strictness_offence(text: str) -> tuple[int, str] | None:
-    """``(offset, message)`` of the first repeated key or non-finite literal of valid JSON text.
-
-    A tokenizer with a stack of open containers: for each open object, the
-    keys seen so far and whether a key or a value comes next.
-
-    >>> first_strictness_offence('[{"k": 1}, {"k": 2}]') is None
-    True
-    >>> first_strictness_offence('{"o": {"k": 1}, "k": {"k": NaN}}')
-    (27, 'non-finite number NaN is not allowed')
-    >>> first_strictness_offence('{"\\\\u0061": 1, "a": 2}')
-    (14, "duplicate key 'a'")
-    """
-    stack: list[tuple[set, list[bool]] | None] = []  # per open object: (keys, [expecting a key])
-    for match in _JSON_TOKEN.finditer(text):
-        token = match.group()
-        top = stack[-1] if stack else None
-        if token == "{":
-            stack.append((set(), [True]))
-        elif token == "[":
-            stack.append(None)
-        elif token in "}]":
-            stack.pop()
-        elif token == ",":
-            if top is not None:
-                top[1][0] = True
-        elif token == ":":
-            top[1][0] = False
-        elif token.startswith('"'):
-            if top is not None and top[1][0]:
-                key = json.loads(token)
-                if key in top[0]:
-                    return match.start(), f"duplicate key {key!r}"
-                top[0].add(key)
-        elif token in ("NaN", "Infinity", "-Infinity"):
-            return match.start(), f"non-finite number {token} is not allowed"
-    return None
+    return parse_json_text(text, display, strict=True)
