@@ -24,6 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 from spinefairbench.bundle.loaders import parse_json_text, read_text
+from spinefairbench.bundle.paths import check_release_relative
 from spinefairbench.errors import SpineFairBenchError
 
 SCHEMA_VERSION = "spinefairbench-release-profile-v1"
@@ -83,6 +84,8 @@ def parse_profile(text: str, display: str) -> dict:
                                       path=display, field=key)
     if not data["retained_models"] or not all(isinstance(m, str) and m for m in data["retained_models"]):
         raise SpineFairBenchError("expected a non-empty list of model names", path=display, field="retained_models")
+    for panel in [*data["retained_panel_dirs"], data["mitigation_panel_dir"]]:
+        check_release_relative(str(panel))  # panel folders are joined under the bundle root
     return data
 
 

@@ -43,7 +43,8 @@ def release_identity(context: Context, out: Transcript, variant: str) -> None:
         if sha256_file(path) != expected:
             raise SpineFairBenchError(f"Pinned release identity mismatch: {name}")
     registry_rel = release.get("frozen_prompt_registry")
-    frozen = load_json_object(context.root / str(registry_rel), str(registry_rel))
+    # The published verifier does not path-check this name; a bundle-carried profile must not leave the bundle.
+    frozen = load_json_object(contained(context.root, str(registry_rel)), str(registry_rel))
     prompts = frozen.get("prompt_registry") or {}
     if not isinstance(prompts, dict):
         raise SpineFairBenchError("expected an object", path=str(registry_rel), field="prompt_registry")

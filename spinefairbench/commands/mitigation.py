@@ -7,7 +7,7 @@ from pathlib import Path
 
 from spinefairbench.bundle.fields import within
 from spinefairbench.bundle.loaders import load_json, load_json_object, read_csv_rows
-from spinefairbench.bundle.paths import required
+from spinefairbench.bundle.paths import contained, required
 from spinefairbench.bundle.retained import panel_rel
 from spinefairbench.commands.framework import Context, Transcript
 from spinefairbench.errors import SpineFairBenchError
@@ -78,7 +78,9 @@ def stage1_confidence(context: Context, out: Transcript) -> None:
         names = lists.get(model)
         if not isinstance(names, list) or not names:
             raise SpineFairBenchError(f"Stage-1 sample manifest is missing file list for {model}")
-        paths = [outputs / model / str(name) for name in names]
+        # Names come from the bundle: each must stay inside the model's output folder.
+        folder = contained(outputs, str(model))
+        paths = [contained(folder, str(name)) for name in names]
         missing = [path.name for path in paths if not path.exists()]
         if missing:
             raise SpineFairBenchError(f"Stage-1 sample manifest references missing files for {model}: {missing[:5]!r}")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from spinefairbench.bundle.fields import dig
 from spinefairbench.bundle.loaders import load_json_object, read_csv_rows
-from spinefairbench.bundle.paths import required
+from spinefairbench.bundle.paths import contained, required
 from spinefairbench.commands.framework import Context, Transcript
 from spinefairbench.errors import SpineFairBenchError
 
@@ -79,8 +79,10 @@ def tally(context: Context) -> RadiologistTally:
         raise SpineFairBenchError("expected a list of paths", path=PUBLIC_MANIFEST, field="files.per_reviewer_files")
     per_reviewer = 0
     for rel in reviewer_files:
+        # The published verifier joins these names unchecked; a bundle must not point outside itself.
+        path = contained(root, str(rel))
         required(root, str(rel))
-        per_reviewer += len(read_csv_rows(root / str(rel), str(rel)))
+        per_reviewer += len(read_csv_rows(path, str(rel)))
     passing, voted = majority_pass(pair_rows)
     validated = _list_field(loaded[SUBSET], SUBSET, "pair_ids")
     excluded = _list_field(loaded[EXCLUSIONS], EXCLUSIONS, "excluded_pairs")

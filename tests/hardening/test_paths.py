@@ -9,10 +9,10 @@ command in a fresh interpreter with an audit hook (``sys.addaudithook``) that
 records each file the process opens or lists, and asserts that all of them are
 inside the bundle, the package, the Python installation or the output folder.
 
-Where our code follows the published verifier in joining a bundle-supplied
-name without a check (Stage-1 sample names, per-reviewer CSV paths, the frozen
-prompt file and panel folders named by a bundle-carried release profile), the
-test states the hardened behaviour and is marked ``xfail(strict=True)``.
+Where the published verifier joins a bundle-supplied name without a check
+(Stage-1 sample names, per-reviewer CSV paths, the frozen prompt file and
+panel folders named by a bundle-carried release profile), this tool applies
+the release-path rule, and the tests hold it to that.
 """
 
 from __future__ import annotations
@@ -34,8 +34,6 @@ STAGE1 = f"{PANELS}/full_pipeline_mitigation_retained/stage1_outputs"
 ANALYSIS = "artifacts/Results/analysis"
 SECRET = b"sentinel outside the bundle\n"
 SECRET_SHA = hashlib.sha256(SECRET).hexdigest()
-NOT_CHECKED = ("the published verifier joins this bundle-supplied name without a check and so does ours "
-               "({where}); a name with '..', an absolute path or a symlink reads outside the bundle")
 
 
 @pytest.fixture()
@@ -171,9 +169,6 @@ def test_identity_anchor_symlinked_out_of_the_bundle(cli, site):
                "Release path escapes its root: 'anchor.txt'")
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_CHECKED.format(
-    where="commands/integrity.py release_identity loads root / release_manifest.frozen_prompt_registry; with a "
-          "bundle-carried profile that name comes from the bundle"))
 def test_frozen_prompt_registry_named_by_a_bundle_profile_stays_inside(cli, make_site, demo_bundle):
     anchors = json.loads((demo_bundle / "SPINEFAIRBENCH_PROFILE.json").read_text())["release_manifest"]["identity"][
         "artifact_anchors"]
@@ -229,8 +224,6 @@ def passing_sample(bundle: Path) -> tuple[dict[str, list[str]], str, str]:
     return lists, model, passing
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_CHECKED.format(
-    where="commands/mitigation.py stage1_confidence: outputs / model / str(name)"))
 def test_stage1_sample_name_cannot_leave_the_bundle(cli, make_site):
     bundle, outside = make_site(ANALYSIS, STAGE1)
     lists, model, passing = passing_sample(bundle)
@@ -248,9 +241,6 @@ def test_stage1_sample_name_cannot_leave_the_bundle(cli, make_site):
     fails_with(outcome, f"Invalid release-relative path: {hostile!r}")
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_CHECKED.format(
-    where="commands/radiologist.py tally: required(root, rel) and read_csv_rows(root / rel) for each "
-          "files.per_reviewer_files entry"))
 @pytest.mark.parametrize("form", ["relative", "absolute"])
 def test_per_reviewer_csv_path_cannot_leave_the_bundle(cli, make_site, form):
     bundle, outside = make_site("validation_public", "validation_report_public_final_2026-04-28.json",
@@ -263,9 +253,6 @@ def test_per_reviewer_csv_path_cannot_leave_the_bundle(cli, make_site, form):
     fails_with(verify(cli, "radiologist", "--artifacts", str(bundle)), f"Invalid release-relative path: {hostile!r}")
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_CHECKED.format(
-    where="bundle/retained.py panel_rel joins the profile's retained_panel_dirs; a bundle-carried profile names "
-          "them"))
 def test_panel_folder_named_by_a_bundle_profile_stays_inside(cli, make_site):
     bundle, outside = make_site(f"{PANELS}/full_pipeline_retained", f"{PANELS}/baseline_only_retained")
     shutil.move(str(bundle / PANELS / "full_pipeline_retained"), str(outside / "panel"))
