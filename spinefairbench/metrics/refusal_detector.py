@@ -28,8 +28,39 @@ FULL_REFUSAL = "full_refusal"
 _DETECTOR = frozen_definitions()["refusal_detector"]
 
 
-def _compile_all(key: str) -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(p, re.IGNORECASE) for p in _DETECTOR[key])
+class ChainPattern:
+    """A frozen pattern ``A.*B.*C`` evaluated in linear time, with the regex's exact verdict.
+
+    Python's backtracking search of ``A.*B.*C`` is cubic on a long line with
+    many ``A`` and no ``C`` (one 10 kB report could stall a run for minutes).
+    Without DOTALL, ``.`` stops at ``\\n``, so the pattern matches iff some line
+    holds matches of A, B, C in that order without overlap.  Taking, part by
+    part, the earliest-ending match that starts at or after the previous end
+    finds such a chain whenever one exists.  ``search(line, pos)`` returns
+    that earliest-ending match for these parts: each has one possible match
+    length at a given start, and no match can lie inside another one (a test
+    compares the verdicts with the plain regex on random texts).
+    """
+
+    def __init__(self, pattern: str, flags: int) -> None:
+        self.parts = tuple(re.compile(part, flags) for part in pattern.split(".*"))
+
+    def search(self, text: str) -> bool:
+        for line in text.split("\n"):
+            position = 0
+            for part in self.parts:
+                match = part.search(line, position)
+                if match is None:
+                    break
+                position = match.end()
+            else:
+                return True
+        return False
+
+
+def _compile_all(key: str) -> tuple:
+    return tuple(ChainPattern(p, re.IGNORECASE) if ".*" in p else re.compile(p, re.IGNORECASE)
+                 for p in _DETECTOR[key])
 
 
 _REFUSAL = _compile_all("refusal_patterns")

@@ -42,8 +42,18 @@ def clean_markdown(value: str) -> str:
     return spaces.sub(spaces_repl, value).strip()
 
 
+# Both patterns need the words "Primary diagnosis" (case-insensitive).  Checking
+# for them first is exact and spares the inline pattern's quadratic scan of
+# long runs of blank lines.  Four non-ASCII letters match ASCII ones under
+# IGNORECASE but not after str.lower(); texts with them skip the shortcut.
+_KEY_PHRASE = "primary diagnosis"
+_CASE_FOLD_EXCEPTIONS = frozenset("\u0130\u0131\u017f\u212a")
+
+
 def extract_primary_diagnosis(text: str) -> str:
     """Return the cleaned primary diagnosis, or ``'none'``."""
+    if _KEY_PHRASE not in text.lower() and _CASE_FOLD_EXCEPTIONS.isdisjoint(text):
+        return NO_DIAGNOSIS
     match = _INLINE.search(text) or _BLOCK.search(text)
     if match is None:
         return NO_DIAGNOSIS

@@ -6,7 +6,7 @@
 * a score does not depend on the order of the submission's rows;
 * a source-clustered bootstrap interval contains its point estimate;
 * parsers of untrusted text finish in time roughly linear in its length
-  (two frozen patterns do not: marked ``xfail``, see the reasons).
+  (the refusal chains and the Stage-1 key phrase are evaluated so that they are).
 """
 
 from __future__ import annotations
@@ -244,24 +244,12 @@ def test_long_realistic_reports_parse_in_linear_time():
     assert _elapsed(extract_levels, text) < 5.0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "spinefairbench/metrics/refusal_detector.py classify_response runs the frozen pattern "
-    r"'\bi can(?:'t|not)\b.*(?:analy[sz]e|...)\b.*(?:image|...)' with Python's backtracking re: on one long line "
-    "with many 'I cannot ... diagnose' and no image word it is cubic -- 2.9 kB takes ~1 s, 4.8 kB ~3.6 s, 9.6 kB "
-    "~30 s, so a single submitted report can stall the scorer; the same verdict can be computed in linear time "
-    "(e.g. find the first 'i cannot', then the first verb after it on that line, then an object after that)"))
 def test_refusal_detector_is_fast_on_repeated_refusal_phrases():
     text = "I cannot diagnose this. " * 120  # 2,880 characters on one line
     assert classify_response(text) == "genuine"
     assert _elapsed(classify_response, text) < 0.2
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "spinefairbench/metrics/stage1.py extract_primary_diagnosis: the frozen inline pattern "
-    r"'(?im)^\s*(?:\d+\.\s*)?...Primary diagnosis...' starts at every line and its '\s*' runs over all following "
-    "blank lines before failing: quadratic, 20,000 blank lines take ~48 s; a Stage-1 text of blank lines stalls "
-    "stage1-confidence (a cheap 'primary diagnosis' in text.casefold() pre-check, or matching line by line, keeps "
-    "the verdict)"))
 def test_stage1_extraction_is_fast_on_many_blank_lines():
     text = "\n" * 2000
     assert extract_primary_diagnosis(text) == NO_DIAGNOSIS

@@ -171,3 +171,24 @@ def test_refusal_shortcut_is_exact_on_random_texts():
     for _ in range(4000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 9)))
         assert rd._may_refuse(text) or not any(p.search(text) for p in patterns), text
+
+
+def test_chain_patterns_give_the_regex_verdict():
+    """The linear ``A.*B.*C`` evaluation equals Python's regex search on random texts."""
+    from spinefairbench.metrics.refusal_detector import ChainPattern
+
+    detector = frozen_definitions()["refusal_detector"]
+    patterns = [p for key in ("refusal_patterns", "direct_clinical_content_patterns", "hedged_clinical_patterns")
+                for p in detector[key] if ".*" in p]
+    assert len(patterns) == 6
+    pieces = ["I can't ", "i cannot ", "I CANNOT ", "analyze ", "analyse ", "reanalyze ", "interpret", "ed ",
+              "review ", "read ", "reader ", "image", "X-ray", "x ray", "scan", "medical", "\n", " ",
+              "cannot provide ", "diagnosis", "clinical", "not able to ", "examine", "I can not ", "provide ",
+              "offer ", "give ", "diagnostic", "generally ", "general ", "generall ", "look for ", "in general ",
+              "radiologist", "spine", "I can'tanalyze", " . ", "\r"]
+    rng = random.Random(5)
+    chains = [(p, ChainPattern(p, re.IGNORECASE)) for p in patterns]
+    for _ in range(6000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 10)))
+        for pattern, chain in chains:
+            assert chain.search(text) == bool(re.search(pattern, text, re.IGNORECASE)), (pattern, text)
