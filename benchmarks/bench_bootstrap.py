@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from spinefairbench.stats.bootstrap import source_clustered_bootstrap_cis  # noqa: E402
+from spinefairbench.stats.bootstrap import clear_stream_cache, source_clustered_bootstrap_cis  # noqa: E402
 from spinefairbench.stats.summation import plain_sum  # noqa: E402
 
 CLUSTERS = 1000
@@ -80,6 +80,7 @@ def timed(function, repeat: int):
     """Best wall-clock and CPU seconds of ``repeat`` runs, and the result."""
     best_wall = best_cpu = float("inf")
     for _ in range(repeat):
+        clear_stream_cache()  # each timed run draws its own index stream
         wall, cpu = time.perf_counter(), time.process_time()
         result = function()
         best_wall = min(best_wall, time.perf_counter() - wall)

@@ -33,6 +33,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from spinefairbench.stats.bootstrap import clear_stream_cache  # noqa: E402
 from spinefairbench.bundle.profile import published_profile  # noqa: E402
 from spinefairbench.release import scoring  # noqa: E402
 from spinefairbench.scoring.scopes import CORE_SOURCES, INTERSECTION, QC_MANIFEST  # noqa: E402
@@ -109,6 +110,7 @@ def argv(bundle: Path, profile: Path, submission: Path, output: Path, iterations
 def best_of(repeat: int, run) -> float:
     times = []
     for _ in range(repeat):
+        clear_stream_cache()  # each timed run draws its own index stream
         start = time.perf_counter()
         run()
         times.append(time.perf_counter() - start)

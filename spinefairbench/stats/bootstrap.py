@@ -421,6 +421,11 @@ def _exact_integers(table: list[float], n: int) -> bool:
 _LAST_STREAM: dict = {}
 
 
+def clear_stream_cache() -> None:
+    """Forget the last drawn index stream (benchmarks call this so each run draws its own)."""
+    _LAST_STREAM.clear()
+
+
 def _index_segments(seed: int, n: int, iterations: int) -> list[tuple[int, bytes]]:
     """The stream as ``(rows, uint32 index bytes)`` segments, drawn once per (seed, n, iterations)."""
     key = (seed, n, iterations)
