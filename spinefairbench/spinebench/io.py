@@ -1,4 +1,4 @@
-"""Reading and validating the SpineBench input files, and the one atomic writer.
+"""Reading and validating the SpineBench input files.
 
 Three inputs feed the scorer (``spinebench.md`` §1): the item bank
 (``spinebench-items-v1``), a model's predictions
@@ -8,16 +8,11 @@ JSONL: a header line with the top-level keys, then one list element per line.
 
 Every problem is raised as :class:`~spinefairbench.errors.SpineFairBenchError`
 and renders as one line ``<file>[:<line>[:<column>]]: <field path>:
-<expected>``.  Parsing is stricter than :func:`json.loads`: duplicate keys,
-``NaN``/``Infinity`` and numbers that overflow to infinity are rejected, and
-deep nesting is a clean error rather than a :class:`RecursionError`.
-
->>> parse_json('{"a": [1, 2.5, "x", null, true]}')
-{'a': [1, 2.5, 'x', None, True]}
->>> parse_json('{"a": 1, "a": 2}')
-Traceback (most recent call last):
-  ...
-spinefairbench.spinebench.io.JsonSyntaxError: duplicate key "a"
+<expected>``.  JSON is parsed by the project's one strict reader
+(:func:`spinefairbench.bundle.loaders.parse_json_text`): duplicate keys,
+``NaN``/``Infinity`` and numbers that overflow are refused with their line
+and column, and deep nesting is a clean error rather than a crash.  Writing
+goes through :mod:`spinefairbench.atomic`.
 """
 
 from __future__ import annotations
@@ -28,10 +23,10 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from json.decoder import scanstring
 from pathlib import Path
 
 from spinefairbench.atomic import write_atomically
+from spinefairbench.bundle.loaders import parse_json_text
 from spinefairbench.errors import SpineFairBenchError
 from spinefairbench.spinebench.levels import is_canonical_level
 
@@ -47,10 +42,6 @@ DEFAULT_RUBRIC: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("overall_quality", ("coverage", "relevance", "granularity", "interpretability")),
 )
 
-# Real inputs are a handful of levels deep; the limit keeps the recursive
-# parser far away from Python's own recursion limit.
-MAX_NESTING = 200
-
 COMPONENTS = ("text_mcq", "image_mcq", "report")
 
 
@@ -58,125 +49,7 @@ COMPONENTS = ("text_mcq", "image_mcq", "report")
 # Text and JSON parsing
 
 
-class JsonSyntaxError(ValueError):
-    """A JSON syntax problem at character offset ``pos`` of the parsed text."""
-
-    def __init__(self, message: str, pos: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.pos = pos
-
-
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
-_NUMBER = re.compile(r"(-?(?:0|[1-9][0-9]*))(\.[0-9]+)?([eE][-+]?[0-9]+)?")
-_LITERALS = (("null", None), ("true", True), ("false", False))
-_NON_FINITE = ("NaN", "Infinity", "-Infinity")
-
-
-def parse_json(text: str) -> object:
-    """Parse one JSON value, rejecting what :func:`json.loads` lets through.
-
-    >>> parse_json(' [1e2, -0, "\\\\u00e9"] ')
-    [100.0, 0, 'é']
-    >>> parse_json('[NaN]')
-    Traceback (most recent call last):
-      ...
-    spinefairbench.spinebench.io.JsonSyntaxError: NaN is not allowed
-    >>> parse_json('[1] x')
-    Traceback (most recent call last):
-      ...
-    spinefairbench.spinebench.io.JsonSyntaxError: invalid JSON: Extra data
-    """
-    try:
-        value, end = _parse_value(text, _WHITESPACE.match(text, 0).end(), 0)
-    except RecursionError:
-        raise JsonSyntaxError(f"JSON nested too deeply (more than {MAX_NESTING} levels)", 0) from None
-    end = _WHITESPACE.match(text, end).end()
-    if end != len(text):
-        raise JsonSyntaxError("invalid JSON: Extra data", end)
-    return value
-
-
-def _parse_value(s: str, pos: int, depth: int) -> tuple[object, int]:
-    char = s[pos:pos + 1]
-    if char == '"':
-        return _parse_string(s, pos)
-    if char == "{" or char == "[":
-        if depth >= MAX_NESTING:
-            raise JsonSyntaxError(f"JSON nested too deeply (more than {MAX_NESTING} levels)", pos)
-        if char == "{":
-            return _parse_object(s, pos, depth + 1)
-        return _parse_array(s, pos, depth + 1)
-    for word, value in _LITERALS:
-        if s.startswith(word, pos):
-            return value, pos + len(word)
-    for word in _NON_FINITE:
-        if s.startswith(word, pos):
-            raise JsonSyntaxError(f"{word.lstrip('-')} is not allowed", pos)
-    match = _NUMBER.match(s, pos)
-    if match is None:
-        raise JsonSyntaxError("invalid JSON: Expecting value", pos)
-    integer, fraction, exponent = match.groups()
-    if fraction or exponent:
-        number = float(match.group())
-        if number in (float("inf"), float("-inf")):
-            raise JsonSyntaxError("number is too large", pos)
-        return number, match.end()
-    try:
-        return int(integer), match.end()
-    except ValueError:  # more digits than int() accepts
-        raise JsonSyntaxError("number is too large", pos) from None
-
-
-def _parse_string(s: str, pos: int) -> tuple[str, int]:
-    try:
-        return scanstring(s, pos + 1, True)
-    except json.JSONDecodeError as error:
-        raise JsonSyntaxError(f"invalid JSON: {error.msg}", error.pos) from None
-
-
-def _parse_object(s: str, pos: int, depth: int) -> tuple[dict, int]:
-    result: dict = {}
-    pos = _WHITESPACE.match(s, pos + 1).end()
-    if s[pos:pos + 1] == "}":
-        return result, pos + 1
-    while True:
-        if s[pos:pos + 1] != '"':
-            raise JsonSyntaxError("invalid JSON: Expecting property name enclosed in double quotes", pos)
-        key_pos = pos
-        key, pos = _parse_string(s, pos)
-        if key in result:
-            raise JsonSyntaxError(f"duplicate key {json.dumps(key)}", key_pos)
-        pos = _WHITESPACE.match(s, pos).end()
-        if s[pos:pos + 1] != ":":
-            raise JsonSyntaxError("invalid JSON: Expecting ':' delimiter", pos)
-        pos = _WHITESPACE.match(s, pos + 1).end()
-        result[key], pos = _parse_value(s, pos, depth)
-        pos = _WHITESPACE.match(s, pos).end()
-        char = s[pos:pos + 1]
-        if char == "}":
-            return result, pos + 1
-        if char != ",":
-            raise JsonSyntaxError("invalid JSON: Expecting ',' delimiter", pos)
-        pos = _WHITESPACE.match(s, pos + 1).end()
-
-
-def _parse_array(s: str, pos: int, depth: int) -> tuple[list, int]:
-    result: list = []
-    pos = _WHITESPACE.match(s, pos + 1).end()
-    if s[pos:pos + 1] == "]":
-        return result, pos + 1
-    while True:
-        value, pos = _parse_value(s, pos, depth)
-        result.append(value)
-        pos = _WHITESPACE.match(s, pos).end()
-        char = s[pos:pos + 1]
-        if char == "]":
-            return result, pos + 1
-        if char != ",":
-            raise JsonSyntaxError("invalid JSON: Expecting ',' delimiter", pos)
-        pos = _WHITESPACE.match(s, pos + 1).end()
 
 
 def line_and_column(text: str, pos: int) -> tuple[int, int]:
@@ -219,13 +92,9 @@ def is_jsonl(path: str) -> bool:
 
 
 def read_json(path: str) -> object:
-    """The one JSON value in ``path``."""
-    text = read_text(path)
-    try:
-        return parse_json(text)
-    except JsonSyntaxError as error:
-        line, column = line_and_column(text, error.pos)
-        raise SpineFairBenchError(error.message, path=path, line=line, column=column) from None
+    """The one JSON value in ``path``, parsed strictly by the shared loader."""
+    text = _LINE_BREAK.sub("\n", read_text(path))
+    return parse_json_text(text, path, strict=True)
 
 
 def read_jsonl(path: str) -> list[tuple[int, object]]:
@@ -236,11 +105,11 @@ def read_jsonl(path: str) -> list[tuple[int, object]]:
         if not line:
             continue
         try:
-            records.append((number, parse_json(line)))
-        except JsonSyntaxError as error:
+            records.append((number, parse_json_text(line, path, strict=True)))
+        except SpineFairBenchError as error:  # relocate to the physical line of the file
             indent = len(raw) - len(raw.lstrip())
-            raise SpineFairBenchError(error.message, path=path, line=number,
-                                      column=indent + error.pos + 1) from None
+            column = None if error.column is None else indent + error.column
+            raise SpineFairBenchError(error.message, path=path, line=number, column=column) from None
     return records
 
 

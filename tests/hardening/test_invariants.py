@@ -30,7 +30,6 @@ from spinefairbench.metrics.recommendation import classify_recommendations
 from spinefairbench.metrics.refusal_detector import classify_response
 from spinefairbench.metrics.stage1 import NO_DIAGNOSIS, clean_markdown, extract_primary_diagnosis
 from spinefairbench.scoring.submission import parse_submission_text, validate_submission
-from spinefairbench.spinebench.io import JsonSyntaxError, parse_json
 from spinefairbench.spinebench.levels import extract_levels, is_canonical_level
 from spinefairbench.spinebench.mcq import STATUSES, extract_answer
 from spinefairbench.stats.bootstrap import source_clustered_bootstrap_ci
@@ -171,10 +170,6 @@ def test_json_readers_are_total(seed):
                 validate_submission(payload)
             except SpineFairBenchError:
                 pass
-        try:
-            parse_json(text)
-        except JsonSyntaxError:
-            pass
 
 
 # --------------------------------------------------------------------------
