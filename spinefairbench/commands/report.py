@@ -32,11 +32,10 @@ from spinefairbench.bundle.loaders import load_json
 from spinefairbench.bundle.paths import bundle_root
 from spinefairbench.bundle.profile import CODE_ROOT, select_profile
 from spinefairbench.commands.framework import Context, Transcript, report_profile
-from spinefairbench.commands.suite import Check, CheckResult, reviewer_checks, run_check
+from spinefairbench.commands.suite import Check, reviewer_checks, run_checks
 from spinefairbench.errors import SpineFairBenchError
 from spinefairbench.report.html import count_figures, render_report
 from spinefairbench.atomic import write_atomically
-from spinefairbench.report.progress import Progress
 from spinefairbench.scoring import SCORE_SCHEMA
 from spinefairbench.scoring.secondary import score_file_from_document
 
@@ -101,21 +100,12 @@ def load_scores(paths: list[str]) -> tuple[list[tuple[str, dict]], dict[str, str
     return scores, digests
 
 
-def run_checks(checks: list[Check], quiet: bool) -> list[CheckResult]:
-    results = []
-    with Progress("report", quiet=quiet) as progress:
-        for done, check in enumerate(checks):
-            progress.update(done, len(checks), check.name)
-            results.append(run_check(check))
-    return results
-
-
 def build_report(context: Context, *, score_paths: list[str], recompute_ci: bool, workers: int,
                  supplement: str | None, command: str, generated: str, quiet: bool) -> tuple[str, int]:
     """Run the checks, read the scores and render; return the page and the number of checks."""
     scores, digests = load_scores(score_paths)  # before the checks: a bad score file fails fast
     checks = reviewer_checks(context, recompute_ci=recompute_ci, workers=workers, supplement=supplement)
-    results = run_checks(checks, quiet)
+    results = run_checks(checks, quiet=quiet, label="report")
     settings = context.profile.data["frozen_bootstrap"]
     provenance = {
         "tool_version": __version__,

@@ -62,10 +62,10 @@ def run_check(check: Check) -> CheckResult:
     return CheckResult(check.name, check.command, "FAIL", failure, tuple(out.lines), failure, out.facts)
 
 
-def run_checks(checks: list[Check], *, quiet: bool) -> list[CheckResult]:
+def run_checks(checks: list[Check], *, quiet: bool, label: str = "checks") -> list[CheckResult]:
     """Run checks in order, with one stderr progress line for the whole suite."""
     results = []
-    with Progress("checks", quiet=quiet) as progress:
+    with Progress(label, quiet=quiet) as progress:
         for done, check in enumerate(checks):
             progress.update(done, len(checks), check.name)
             results.append(run_check(check))
