@@ -11,6 +11,7 @@ them into one ``spinefairbench-verify-v1`` document with the same facts.
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -128,7 +129,7 @@ def json_safe(value):
     >>> json_safe({"a": [float("nan"), 1.5]})
     {'a': ['nan', 1.5]}
     """
-    if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
+    if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     if isinstance(value, dict):
         return {str(k): json_safe(v) for k, v in value.items()}

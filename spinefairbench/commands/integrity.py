@@ -66,8 +66,14 @@ def release_identity(context: Context, out: Transcript, variant: str) -> None:
                      frozen_prompt_entries=len(prompts))
 
 
-def _supplement_path(context: Context, explicit: str | None) -> Path:
-    pin = context.profile.data["release_manifest"].get("supplemental_artifacts", {}).get("retained_followup_audit", {})
+def followup_pin(context: Context) -> dict:
+    """The profile's pin of the code-side follow-up supplement: ``{path, sha256, size_bytes}``."""
+    release = context.profile.data["release_manifest"]
+    return release.get("supplemental_artifacts", {}).get("retained_followup_audit", {})
+
+
+def supplement_path(context: Context, explicit: str | None) -> Path:
+    pin = followup_pin(context)
     if explicit:
         return Path(explicit)
     path = contained(context.profile.base_dir, str(pin.get("path")))
@@ -91,8 +97,8 @@ def _arithmetic_holds(item) -> bool:
 
 
 def followup(context: Context, out: Transcript, supplement: str | None) -> None:
-    pin = context.profile.data["release_manifest"].get("supplemental_artifacts", {}).get("retained_followup_audit", {})
-    path = _supplement_path(context, supplement)
+    pin = followup_pin(context)
+    path = supplement_path(context, supplement)
     if sha256_file(path) != pin.get("sha256"):
         raise SpineFairBenchError("Retained follow-up supplement hash mismatch")
     summary = load_json(path, str(path))

@@ -86,7 +86,7 @@ def reviewer_checks(context: Context, *, recompute_ci: bool = True, workers: int
         if supplement:
             return None
         try:
-            integrity._supplement_path(context, None)
+            integrity.supplement_path(context, None)
         except SpineFairBenchError:
             return "follow-up supplement not available (pass --supplement FILE)"
         return None
