@@ -255,16 +255,12 @@ def table2(context: Context, out: Transcript, *, model: str, recompute_ci: bool,
                          workers=workers)
 
 
-# Models run in worker processes for ``table2 --model all --workers N``.  Each
-# worker loads the panels it needs once and reuses the bootstrap stream; the
-# parent replays every model's lines in roster order and stops at the first
-# failure, so the output is exactly the sequential run's.
+# Models run in worker processes for ``table2 --model all --workers N``.  The
+# parent first loads the first panel and draws the bootstrap stream for its
+# cluster count; forked workers inherit both (copy-on-write) instead of each
+# repeating them.  The parent replays every model's lines in roster order and
+# stops at the first failure, so the output is exactly the sequential run's.
 _WORKER_CONTEXT: Context | None = None
-
-
-def _start_worker(root, profile) -> None:
-    global _WORKER_CONTEXT
-    _WORKER_CONTEXT = Context(root, profile)
 
 
 def _table2_job(job: tuple) -> tuple[list[str], dict, str | None]:
@@ -277,12 +273,25 @@ def _table2_job(job: tuple) -> tuple[list[str], dict, str | None]:
     return out.lines, out.facts, failure
 
 
+def _warm_shared_state(context: Context, model: str, *, recompute_ci: bool, iterations: int, seed: int) -> None:
+    """Load what the workers will share; any problem is left for the worker to report in order."""
+    from spinefairbench.stats.bootstrap import warm_stream
+
+    try:
+        reports = retained_reports(context, model)
+    except SpineFairBenchError:
+        return
+    if recompute_ci and iterations >= 1 and seed >= 0:
+        warm_stream(seed, len({pair.cluster_id for pair in reports.in_file_order}), iterations)
+
+
 def _table2_parallel(context: Context, out: Transcript, models: list[str], *, recompute_ci: bool,
                      iterations: int, seed: int, workers: int) -> None:
+    global _WORKER_CONTEXT
+    _warm_shared_state(context, models[0], recompute_ci=recompute_ci, iterations=iterations, seed=seed)
+    _WORKER_CONTEXT = context  # inherited by the forked workers
     jobs = [(name, recompute_ci, iterations, seed) for name in models]
-    pool_context = multiprocessing.get_context("fork")
-    with pool_context.Pool(min(workers, len(models)), initializer=_start_worker,
-                           initargs=(context.root, context.profile)) as pool:
+    with multiprocessing.get_context("fork").Pool(min(workers, len(models))) as pool:
         for lines, facts, failure in pool.imap(_table2_job, jobs):
             for line in lines:
                 out.emit(line)

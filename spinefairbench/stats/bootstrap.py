@@ -421,6 +421,12 @@ def _exact_integers(table: list[float], n: int) -> bool:
 _LAST_STREAM: dict = {}
 
 
+def warm_stream(seed: int, n: int, iterations: int) -> None:
+    """Draw (and keep) the index stream for ``n`` clusters, e.g. before forking workers that share it."""
+    if n > 1:
+        _index_segments(seed, n, iterations)
+
+
 def clear_stream_cache() -> None:
     """Forget the last drawn index stream (benchmarks call this so each run draws its own)."""
     _LAST_STREAM.clear()

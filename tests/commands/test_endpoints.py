@@ -163,3 +163,19 @@ def test_diagnostic_scoring(run):
     assert result.status == 0
     assert result.lines[3] == "Released diagnostic-label registry size: 13"
     assert result.lines[-1] == "Both-empty diagnostic-label Jaccard: 1.0"
+
+
+def test_table2_parallel_models_print_exactly_the_sequential_output(run, demo_bundle):
+    sequential = run("table2", "--artifacts", demo_bundle, "--recompute-ci")
+    parallel = run("table2", "--artifacts", demo_bundle, "--recompute-ci", "--workers", "2")
+    assert parallel.status == sequential.status == 0
+    assert parallel.out == sequential.out
+
+
+def test_table2_parallel_stops_at_the_first_failing_model(run, bundle, edit):
+    edit.json(bundle / SUMMARY, lambda d: d["panels"]["full"]["models"]["glm-4.6v"]["data_quality"]
+              .update(pair_usable=1))
+    sequential = run("table2", "--artifacts", bundle)
+    parallel = run("table2", "--artifacts", bundle, "--workers", "2")
+    edit.fails(parallel, "Recomputed usable-pair count does not match frozen summary")
+    assert parallel.out == sequential.out and parallel.lines[-1].startswith("CI mode:")
