@@ -26,17 +26,15 @@ from spinefairbench.commands.framework import execute
 from spinefairbench.errors import SpineFairBenchError
 
 
-def _bundle(body: Callable, command: str, **option_names: str):
-    """Adapt a ``body(context, out, **kwargs)`` to ``run(args)``, mapping option attributes to kwargs."""
+def _command(body: Callable, command: str, *, needs_bundle: bool = True, **option_names: str):
+    """Adapt a command body to ``run(args)``, mapping option attributes to keyword arguments.
+
+    Bundle commands get ``body(context, out, **kwargs)``; the others ``body(out, **kwargs)``.
+    """
     def run(args) -> int:
         kwargs = {key: getattr(args, attr) for key, attr in option_names.items()}
-        return execute(args, command, lambda context, out: body(context, out, **kwargs))
-    return run
-
-
-def _no_bundle(body: Callable, command: str, **option_names: str):
-    def run(args) -> int:
-        kwargs = {key: getattr(args, attr) for key, attr in option_names.items()}
+        if needs_bundle:
+            return execute(args, command, lambda context, out: body(context, out, **kwargs))
         return execute(args, command, lambda _context, out: body(out, **kwargs), needs_bundle=False)
     return run
 
@@ -73,17 +71,17 @@ def build_parser(prog: str | None = None, roster: list[str] | None = None) -> ar
     p = sub.add_parser("checksums", help="verify a sha256sum-format manifest")
     p.add_argument("manifest", nargs="?", default=None, help="manifest path (default: the code package's)")
     _common(p, bundle=False)
-    p.set_defaults(func=_no_bundle(integrity.checksums, "checksums", manifest="manifest"))
+    p.set_defaults(func=_command(integrity.checksums, "checksums", needs_bundle=False, manifest="manifest"))
 
     p = sub.add_parser("release-identity", help="check the pinned release-identity anchors and frozen prompts")
     _common(p, bundle=True)
     p.add_argument("--archive-variant", choices=integrity.ARCHIVE_VARIANTS, default="anonymous")
-    p.set_defaults(func=_bundle(integrity.release_identity, "release-identity", variant="archive_variant"))
+    p.set_defaults(func=_command(integrity.release_identity, "release-identity", variant="archive_variant"))
 
     p = sub.add_parser("followup", help="check the pinned retained follow-up supplement")
     _common(p, bundle=True)
     p.add_argument("--supplement", default=None, help="the supplement file from the published code repository")
-    p.set_defaults(func=_bundle(integrity.followup, "followup", supplement="supplement"))
+    p.set_defaults(func=_command(integrity.followup, "followup", supplement="supplement"))
 
     for name, body, text in (("inspect", inventory.inspect, "check that every required file is present"),
                              ("dataset", inventory.dataset, "verify the released dataset tree"),
@@ -92,17 +90,17 @@ def build_parser(prog: str | None = None, roster: list[str] | None = None) -> ar
                              ("mitigation", mitigation.mitigation, "verify the mitigation table")):
         p = sub.add_parser(name, help=text)
         _common(p, bundle=True)
-        p.set_defaults(func=_bundle(body, name))
+        p.set_defaults(func=_command(body, name))
 
     sub.choices["dataset"].add_argument("--check-png", action="store_true",
                                         help="also check each image's PNG signature and header (not in the published "
                                              "verifier)")
-    sub.choices["dataset"].set_defaults(func=_bundle(inventory.dataset, "dataset", check_png="check_png"))
+    sub.choices["dataset"].set_defaults(func=_command(inventory.dataset, "dataset", check_png="check_png"))
 
     p = sub.add_parser("parse-sample", help="show the parsed labels of one retained pair")
     _common(p, bundle=True)
     p.add_argument("--model", default="gpt-5.4")
-    p.set_defaults(func=_bundle(endpoints.parse_sample, "parse-sample", model="model"))
+    p.set_defaults(func=_command(endpoints.parse_sample, "parse-sample", model="model"))
 
     p = sub.add_parser("table2", aliases=["table3"], help="recompute Table 2 and check the frozen summary")
     _common(p, bundle=True)
@@ -111,19 +109,19 @@ def build_parser(prog: str | None = None, roster: list[str] | None = None) -> ar
     p.add_argument("--bootstrap-iterations", type=int, default=10000)
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--workers", type=int, default=1, help="bootstrap worker processes (bit-identical results)")
-    p.set_defaults(func=_bundle(endpoints.table2, "table2", model="model", recompute_ci="recompute_ci",
+    p.set_defaults(func=_command(endpoints.table2, "table2", model="model", recompute_ci="recompute_ci",
                                 iterations="bootstrap_iterations", seed="seed", workers="workers"))
 
     p = sub.add_parser("diagnostic-scoring", help="print the frozen diagnostic-label scoring path")
     _common(p, bundle=False)
-    p.set_defaults(func=_no_bundle(endpoints.diagnostic_scoring, "diagnostic-scoring"))
+    p.set_defaults(func=_command(endpoints.diagnostic_scoring, "diagnostic-scoring", needs_bundle=False))
 
     for name, body in (("gap-sensitivity", endpoints.gap_sensitivity),
                        ("both-empty-diagnostic", endpoints.both_empty_diagnostic)):
         p = sub.add_parser(name, help=f"{name.replace('-', ' ')} per retained model")
         _common(p, bundle=True)
         p.add_argument("--model", choices=roster, default=None)
-        p.set_defaults(func=_bundle(body, name, model="model"))
+        p.set_defaults(func=_command(body, name, model="model"))
 
     for register in _extension_registrars():
         register(sub)

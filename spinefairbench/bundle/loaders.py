@@ -29,11 +29,32 @@ def read_text(path: Path, display: str | None = None) -> str:
         raise SpineFairBenchError("cannot read file: is a directory", path=shown) from None
     except OSError as error:
         raise SpineFairBenchError(f"cannot read file: {error.strerror or error}", path=shown) from None
+    return decode_text(data, shown)
+
+
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def decode_text(data: bytes, display: str, *, allow_bom: bool = False) -> str:
+    """Strict UTF-8 with universal newlines; ``allow_bom`` ignores one leading byte-order mark.
+
+    Newline translation cannot change a valid JSON document (raw CR is not
+    allowed inside JSON strings) but keeps reported line numbers right.
+
+    >>> decode_text(UTF8_BOM + b'{"a":\\r\\n1}', "s.json", allow_bom=True)
+    '{"a":\\n1}'
+    >>> decode_text(b'{"a": "\\xff"}', "s.json")
+    Traceback (most recent call last):
+    ...
+    spinefairbench.errors.SpineFairBenchError: s.json:1: invalid UTF-8 (byte offset 7)
+    """
+    skipped = len(UTF8_BOM) if allow_bom and data.startswith(UTF8_BOM) else 0
     try:
-        text = data.decode("utf-8")
+        text = data[skipped:].decode("utf-8")
     except UnicodeDecodeError as error:
-        line = data[:error.start].count(b"\n") + 1
-        raise SpineFairBenchError(f"invalid UTF-8 (byte offset {error.start})", path=shown, line=line) from None
+        offset = skipped + error.start
+        raise SpineFairBenchError(f"invalid UTF-8 (byte offset {offset})", path=display,
+                                  line=data[:offset].count(b"\n") + 1) from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

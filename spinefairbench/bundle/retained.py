@@ -13,11 +13,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from spinefairbench.bundle import layout as L
 from spinefairbench.bundle.loaders import load_json
 from spinefairbench.bundle.paths import required
 from spinefairbench.errors import SpineFairBenchError
 
-PANELS_DIR = "artifacts/Results/final_inputs/panels"
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class _PanelIndex:
 
 def panel_rel(panel: str, name: str) -> str:
     """Bundle-relative path of a panel file, joined with OS separators as the reference prints it."""
-    return os.path.join(PANELS_DIR, panel, name)
+    return os.path.join(L.PANELS, panel, name)
 
 
 # The only fields the checks read; other fields of a row are dropped when indexing.

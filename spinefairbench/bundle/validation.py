@@ -8,7 +8,6 @@ from pathlib import Path
 
 from spinefairbench.errors import SpineFairBenchError
 
-EDIT_LABELS = ("young_female", "young_male", "elderly_female", "elderly_male")
 
 
 def unique_rows(rows, key: str, label: str) -> dict:

@@ -12,6 +12,7 @@ import multiprocessing
 import statistics
 from dataclasses import dataclass
 
+from spinefairbench.bundle import layout as L
 from spinefairbench.bundle.fields import dig, number_at, within
 from spinefairbench.bundle.loaders import load_json
 from spinefairbench.bundle.paths import required
@@ -21,7 +22,7 @@ from spinefairbench.errors import SpineFairBenchError
 from spinefairbench.metrics.diagnostic_label import CATEGORIES_SORTED, REGISTRY_SIZE, compute_jaccard
 from spinefairbench.metrics.endpoints import EndpointSummary, score_pair, summarize
 
-SUMMARY_REL = "artifacts/Results/analysis/common_core_1000_summary.json"
+SUMMARY_REL = L.SUMMARY
 
 
 # ----------------------------------------------------------------------------- shared loading

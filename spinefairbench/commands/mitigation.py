@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from spinefairbench.bundle import layout as L
 from spinefairbench.bundle.fields import within
 from spinefairbench.bundle.loaders import load_json, load_json_object, read_csv_rows
 from spinefairbench.bundle.paths import contained, required
@@ -13,11 +14,10 @@ from spinefairbench.commands.framework import Context, Transcript
 from spinefairbench.errors import SpineFairBenchError
 from spinefairbench.metrics.stage1 import NO_DIAGNOSIS, extract_primary_diagnosis, sidecar_is_clean, stage1_decision
 
-ANALYSIS = "artifacts/Results/analysis"
-PARSING = f"{ANALYSIS}/mitigation_parsing_confidence.json"
-SAMPLE_MANIFEST = f"{ANALYSIS}/mitigation_stage1_confidence_sample_manifest.json"
-TRACE_MANIFEST = f"{ANALYSIS}/mitigation_stage1_trace_manifest.json"
-TABLE = f"{ANALYSIS}/mitigation_table.csv"
+PARSING = L.PARSING_CONFIDENCE
+SAMPLE_MANIFEST = L.STAGE1_SAMPLES
+TRACE_MANIFEST = L.STAGE1_TRACE
+TABLE = L.MITIGATION_TABLE
 
 
 # ----------------------------------------------------------------------------- stage1-confidence

@@ -5,19 +5,20 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from spinefairbench.bundle import layout as L
 from spinefairbench.bundle.fields import dig
 from spinefairbench.bundle.loaders import load_json_object, read_csv_rows
 from spinefairbench.bundle.paths import contained, required
 from spinefairbench.commands.framework import Context, Transcript
 from spinefairbench.errors import SpineFairBenchError
 
-REPORT = "validation_report_public_final_2026-04-28.json"
-SUBSET = "radiologist_validated_subset.json"
-EXCLUSIONS = "radiologist_exclusion_list.json"
-PUBLIC_MANIFEST = "validation_public/validation_public_manifest.json"
-DETECTABILITY = "validation_public/detectability_responses_public_2026-04-28.csv"
-HIDDEN_REPEATS = "validation_public/hidden_repeat_records_public_2026-04-28.csv"
-PAIR_RESULTS = "validation_public/validation_pair_results_public_2026-04-28.csv"
+REPORT = L.VALIDATION_REPORT
+SUBSET = L.VALIDATED_SUBSET
+EXCLUSIONS = L.EXCLUSION_LIST
+PUBLIC_MANIFEST = L.VALIDATION_MANIFEST
+DETECTABILITY = L.DETECTABILITY_CSV
+HIDDEN_REPEATS = L.HIDDEN_REPEATS_CSV
+PAIR_RESULTS = L.PAIR_RESULTS_CSV
 
 
 @dataclass(frozen=True)

@@ -199,42 +199,31 @@ def demo_hook(_context, scratch, _args) -> list:
 
     from spinefairbench.commands.suite import Check
 
-    folder = Path(scratch) / "spinebench-demo"
-    state: dict = {}
+    written = write_demo_set(Path(scratch) / "spinebench-demo")
+    bank = load_item_bank(str(written["items"]))
+    judgements_file = str(written["judgements"])
 
-    def files() -> dict:
-        if "files" not in state:
-            state["files"] = write_demo_set(folder)
-        return state["files"]
-
-    def score(model_file: str):
+    def score(predictions_file: str):
         def body(out) -> None:
-            written = files()
-            bank = load_item_bank(str(written["items"]))
-            result = score_predictions(bank, load_predictions(str(written[model_file]), bank),
-                                       load_judgements(str(written["judgements"]), bank))
+            result = score_predictions(bank, load_predictions(predictions_file, bank),
+                                       load_judgements(judgements_file, bank))
             for line in score_summary(result):
                 out.emit(line)
         return body
 
     def agreement(out) -> None:
-        written = files()
-        bank = load_item_bank(str(written["items"]))
-        for line in agreement_summary(judge_agreement(bank, load_judgements(str(written["judgements"]), bank))):
+        for line in agreement_summary(judge_agreement(bank, load_judgements(judgements_file, bank))):
             out.emit(line)
 
     def table(out) -> None:
-        written = files()
         path = str(written["published_table"])
         result = check_table(parse_table(read_text(path), path), resolve_sizes())
         for line in table_check_summary(result):
             out.emit(line)
-        out.facts["flagged"] = list(result.flagged_models)
 
-    prediction_keys = lambda: [key for key in files() if key.startswith("predictions")]  # noqa: E731
-    checks = [Check(f"spinebench score {key.removeprefix('predictions_')}", f"spinebench score ({key})", score(key),
-                    lambda out: next(line for line in out.lines if line.startswith("Total:")))
-              for key in prediction_keys()]
+    checks = [Check(f"spinebench score {key.removeprefix('predictions_')}", f"spinebench score ({key})",
+                    score(str(path)), lambda out: next(line for line in out.lines if line.startswith("Total:")))
+              for key, path in written.items() if key.startswith("predictions")]
     checks.append(Check("spinebench agreement", "spinebench agreement", agreement, lambda out: out.lines[-1]))
     checks.append(Check("spinebench check-table", "spinebench check-table (hand-made table with known flags)",
                         table, lambda out: f"{out.lines[-1]} (flagged rows are designed into the demo table)"))

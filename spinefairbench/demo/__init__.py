@@ -10,5 +10,5 @@ is invented; nothing is taken from the real study.
 * :mod:`spinefairbench.demo.builder` -- :func:`~spinefairbench.demo.builder.build_demo_bundle`;
 * :mod:`spinefairbench.demo.reports` -- phrase templates and model behaviour profiles;
 * :mod:`spinefairbench.demo.png` -- a minimal PNG writer;
-* :mod:`spinefairbench.demo.layout` -- the bundle-relative paths.
+* :mod:`spinefairbench.bundle.layout` -- the bundle-relative paths (shared with the verifier).
 """

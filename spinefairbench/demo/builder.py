@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from spinefairbench.demo import layout as L
+from spinefairbench.bundle import layout as L
 from spinefairbench.demo.png import grey_png
 from spinefairbench.demo.reports import (
     BEHAVIOURS, DEMO_PROMPTS, FINDINGS, FROZEN_PROMPT_NAMES, RECOMMENDATION_CATEGORIES,

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from html import escape
 
 from spinefairbench.bundle.loaders import is_finite_number as is_finite
-from spinefairbench.bundle.validation import EDIT_LABELS
+from spinefairbench.bundle.layout import EDIT_LABELS
 
 #: The Okabe-Ito colour-blind-safe palette.
 OKABE_ITO = {

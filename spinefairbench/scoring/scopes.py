@@ -19,12 +19,13 @@ from pathlib import Path
 
 from spinefairbench.bundle.checksums import sha256_file
 from spinefairbench.bundle.loaders import json_value_error, load_json, read_text
-from spinefairbench.bundle.validation import EDIT_LABELS
+from spinefairbench.bundle import layout as L
+from spinefairbench.bundle.layout import EDIT_LABELS
 from spinefairbench.errors import SpineFairBenchError
 
-QC_MANIFEST = "dataset/qc_passed_pair_manifest.jsonl"
-CORE_SOURCES = "artifacts/freeze_runs/2026-04-09/evaluation_source_subset_core1000.json"
-INTERSECTION = "artifacts/Results/final_inputs/all_model_intersection_2166_manifest.json"
+QC_MANIFEST = L.QC_PASSED
+CORE_SOURCES = L.CORE_SUBSET
+INTERSECTION = L.INTERSECTION
 
 COMMON_CORE = "common-core-1000"
 INTERSECTION_SCOPE = "all-model-intersection-2166"

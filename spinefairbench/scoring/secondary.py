@@ -47,7 +47,7 @@ from pathlib import Path
 
 from spinefairbench.bundle.fields import dig
 from spinefairbench.bundle.loaders import is_finite_number, json_type, load_json
-from spinefairbench.bundle.validation import EDIT_LABELS
+from spinefairbench.bundle.layout import EDIT_LABELS
 from spinefairbench.errors import SpineFairBenchError
 from spinefairbench.scoring import SCORE_SCHEMA
 from spinefairbench.stats.bootstrap import percentile_ci, source_clustered_bootstrap_cis

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from spinefairbench.bundle.loaders import parse_json_text
+from spinefairbench.bundle.loaders import decode_text, parse_json_text
 from spinefairbench.errors import SpineFairBenchError
 
 SUBMISSION_SCHEMA = "spinefairbench-submission-v1"
@@ -34,7 +34,6 @@ SUPPORTED_SCOPES = ("all-model-intersection-2166", "common-core-1000", "qc-passe
 
 RESULT_KEYS = frozenset({"pair_id", "source_id", "source_report", "counterfactual_report", "metadata"})
 
-UTF8_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)
@@ -157,26 +156,8 @@ def read_submission(path: Path, display: str) -> SubmissionFile:
 
 
 def decode_submission(data: bytes, display: str) -> str:
-    """Strict UTF-8 with one leading byte-order mark ignored, newlines made ``\\n``.
-
-    Newline translation cannot change a valid document (raw CR is not allowed
-    inside JSON strings) but keeps reported line numbers right for CR-only files.
-
-    >>> decode_submission(UTF8_BOM + b'{"a":\\r\\n1}', "s.json")
-    '{"a":\\n1}'
-    >>> decode_submission(b'{"a": "\\xff"}', "s.json")
-    Traceback (most recent call last):
-    ...
-    spinefairbench.errors.SpineFairBenchError: s.json:1: invalid UTF-8 (byte offset 7)
-    """
-    skipped = len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0
-    try:
-        text = data[skipped:].decode("utf-8")
-    except UnicodeDecodeError as error:
-        offset = skipped + error.start
-        raise SpineFairBenchError(f"invalid UTF-8 (byte offset {offset})", path=display,
-                                  line=data[:offset].count(b"\n") + 1) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    """Strict UTF-8 with one leading byte-order mark ignored (Windows editors write one), newlines made ``\\n``."""
+    return decode_text(data, display, allow_bom=True)
 
 
 def parse_submission_text(text: str, display: str):

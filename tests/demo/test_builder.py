@@ -62,7 +62,8 @@ def _install_bootstrap_stub_if_missing() -> None:
 _install_bootstrap_stub_if_missing()
 
 from spinefairbench.commands import demo_build  # noqa: E402
-from spinefairbench.demo import builder, layout as L  # noqa: E402
+from spinefairbench.bundle import layout as L
+from spinefairbench.demo import builder  # noqa: E402
 from spinefairbench.demo import reports  # noqa: E402
 from spinefairbench.demo.png import PNG_SIGNATURE, read_png_size  # noqa: E402
 from spinefairbench.errors import SpineFairBenchError  # noqa: E402

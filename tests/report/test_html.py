@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from spinefairbench.bundle.profile import select_profile
-from spinefairbench.bundle.validation import EDIT_LABELS
+from spinefairbench.bundle.layout import EDIT_LABELS
 from spinefairbench.cli import main
 from spinefairbench.commands import report as report_command
 from spinefairbench.commands.framework import Context

@@ -1,7 +1,9 @@
-"""Bundle-relative paths of the published SpineFairBench layout, as the demo builder writes them.
+"""Bundle-relative paths of the published SpineFairBench layout.
 
-Only the demo builder uses these constants; the verifier has its own notion
-of required paths, and the builder's tests check that the two agree.
+One place for the layout: the verification commands and the scorer read
+these paths and the demo builder writes them.  Panel paths in messages are
+joined with OS separators by :func:`spinefairbench.bundle.retained.panel_rel`,
+as the published verifier prints them; here they are POSIX strings.
 
 >>> image_path("buu_0004", "young_male")
 'dataset/counterfactual_images/buu_0004/young_male.png'
@@ -46,6 +48,7 @@ GENERATOR_OVERLAP = f"{ANALYSIS}/generator_evaluation_overlap.json"
 MITIGATION_CONDITIONS = f"{ANALYSIS}/mitigation_conditions_manifest.json"
 PARSING_CONFIDENCE = f"{ANALYSIS}/mitigation_parsing_confidence.json"
 STAGE1_TRACE = f"{ANALYSIS}/mitigation_stage1_trace_manifest.json"
+STAGE1_SAMPLES = f"{ANALYSIS}/mitigation_stage1_confidence_sample_manifest.json"
 MITIGATION_SUMMARY = f"{ANALYSIS}/mitigation_summary.json"
 MITIGATION_TABLE = f"{ANALYSIS}/mitigation_table.csv"
 
@@ -101,16 +104,19 @@ READER_FILES: tuple[str, ...] = tuple(sorted((
     HIDDEN_REPEATS_CSV, *PER_REVIEWER_CSVS, PAIR_RESULTS_CSV, VALIDATION_MANIFEST, VALIDATION_REPORT,
 )))
 
-# What ``inspect`` requires, in its order (artifact-bundle.md 5.4).
-INSPECT_REQUIRED: tuple[str, ...] = (
+# The files ``inspect`` requires first, in its order (artifact-bundle.md 5.4);
+# then, per panel, its manifest and its evaluation results.
+INSPECT_FILES: tuple[str, ...] = (
     README, DATA_LICENSE, ROOT_CHECKSUMS, BENCHMARK_CARD, CROISSANT, DATASET_README, DATASET_MANIFEST,
     QC_METADATA, QC_PASSED, DATASET_PAIRS, SOURCE_METADATA, FROZEN_PROMPTS, EVALUATION_SUBSET, CORE_SUBSET,
     GEMINI_EVIDENCE, MEDGEMMA_EVIDENCE, SUMMARY, GENERATOR_OVERLAP, MITIGATION_CONDITIONS, PARSING_CONFIDENCE,
     STAGE1_TRACE, MITIGATION_SUMMARY, INTERSECTION, PANEL_FREEZE, BINDING_RULE, GENERATOR_CONTROLS,
     VALIDATION_REPORT, VALIDATED_SUBSET, EXCLUSION_LIST,
-    *(panel_file(panel, name) for panel in (FULL_PANEL, BASELINE_PANEL, MITIGATION_PANEL)
-      for name in ("panel_manifest.json", "evaluation_results.json")),
 )
+INSPECT_PANEL_FILES: tuple[str, ...] = ("panel_manifest.json", "evaluation_results.json")
+INSPECT_REQUIRED: tuple[str, ...] = INSPECT_FILES + tuple(
+    panel_file(panel, name) for panel in (FULL_PANEL, BASELINE_PANEL, MITIGATION_PANEL)
+    for name in INSPECT_PANEL_FILES)
 
 # Files left out of the root checksum manifest (besides the manifest itself):
 # the profile pins SHA256SUMS.txt, and the supplement and submissions are
